@@ -1,0 +1,117 @@
+"""Engines: the SQL databases a warehouse can live in, behind one small interface.
+
+Loading and DDL stay out of Ibis (``../shared/STACK.md``: row-wise or Ibis-driven loading is 10-30x
+slower); each engine loads Arrow tables its own fastest way. Reports only ever see the Ibis backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import duckdb
+import ibis
+import pyarrow as pa
+from ibis.backends import BaseBackend
+
+from salesscope.warehouse.schema import quote_ident
+
+
+class Engine(Protocol):
+    """What the warehouse needs from a database: run DDL, bulk-load Arrow, read through Ibis."""
+
+    name: str
+
+    def execute(self, sql: str) -> None:
+        """Run one or more statements that return nothing."""
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run a statement and fetch all rows (for small bookkeeping queries only)."""
+
+    def append(self, table: str, data: pa.Table) -> None:
+        """Append Arrow rows to a table, matching columns by name."""
+
+    def ibis(self) -> BaseBackend:
+        """A fresh Ibis backend for reading (one per thread: Ibis backends are not thread-safe)."""
+
+    def close(self) -> None:
+        """Release the connection."""
+
+
+class DuckDBEngine:
+    """The embedded default: a DuckDB file (or ``:memory:``)."""
+
+    name = "duckdb"
+
+    def __init__(self, path: str, read_only: bool = False) -> None:
+        self.path = path
+        self.con = duckdb.connect(path, read_only=read_only)
+        self.con.execute("SET TimeZone = 'UTC'")
+
+    def execute(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql).fetchall()
+
+    def append(self, table: str, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return
+        cur = self.con.cursor()
+        try:
+            cur.register("_salesscope_incoming", data)
+            cols = ", ".join(quote_ident(c) for c in data.column_names)
+            cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _salesscope_incoming")
+        finally:
+            cur.unregister("_salesscope_incoming")
+            cur.close()
+
+    def ibis(self) -> BaseBackend:
+        return ibis.duckdb.from_connection(self.con.cursor())
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _pg_value(value: Any) -> Any:
+    """Arrow's Python values as COPY takes them; a float NaN becomes NULL."""
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+class PostgresEngine:
+    """A PostgreSQL schema holding the warehouse, for users who outgrow one machine's file."""
+
+    name = "postgres"
+
+    def __init__(self, url: str, schema: str = "salesscope") -> None:
+        import psycopg
+
+        self.url = url
+        self.schema = schema
+        self.con = psycopg.connect(url, autocommit=True)
+        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+        self.con.execute(f"SET search_path TO {quote_ident(schema)}")
+        self.con.execute("SET TimeZone TO 'UTC'")
+
+    def execute(self, sql: str) -> None:
+        self.con.execute(sql)  # type: ignore[arg-type]
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return list(self.con.execute(sql).fetchall())  # type: ignore[arg-type]
+
+    def append(self, table: str, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return
+        cols = ", ".join(quote_ident(c) for c in data.column_names)
+        with self.con.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:  # type: ignore[arg-type]
+            for batch in data.to_batches(max_chunksize=50_000):
+                columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+                for row in zip(*columns, strict=True):
+                    copy.write_row([_pg_value(v) for v in row])
+
+    def ibis(self) -> BaseBackend:
+        return ibis.postgres.from_connection(self.con)
+
+    def close(self) -> None:
+        self.con.close()
