@@ -1,0 +1,183 @@
+"""The ``salesscope`` command line: build the demo, list and run reports.
+
+Commands only parse options, call the warehouse, demo or report functions, and format results;
+every error a user can cause is one line naming the bad value, with exit code 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from salesscope import __version__, formats
+from salesscope.cli.warehouse_access import open_for_reading, open_for_writing
+from salesscope.reports import registry
+from salesscope.reports.errors import FilterError
+from salesscope.reports.filters import Filters
+from salesscope.reports.period import Period, last_full_month
+from salesscope.warehouse.schema import TABLES
+from salesscope.warehouse.store import WarehouseError
+
+app = typer.Typer(
+    name="salesscope",
+    help="Self-hosted sales analytics for businesses that sell through a CRM.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Warehouse file (else $SALESSCOPE_DB, else $SALESSCOPE_HOME/salesscope.duckdb)."),
+]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One line on stderr and an exit code: 2 for bad input, 1 for a broken environment."""
+    err.print(f"salesscope: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"salesscope {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """salesscope: where the business leaks money, today, on your own machine."""
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build the demo and exit.")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed builds the same account.")] = 7,
+    today: Annotated[str | None, typer.Option(help="Last day of the history, YYYY-MM-DD (default: today).")] = None,
+    scale: Annotated[str, typer.Option(help="default (~20k deals) or large (~1M deals, for benchmarks).")] = "default",
+) -> None:
+    """Build the demo account: 13+ months of a sales team's history, with every seed case."""
+    from salesscope.demo import build_demo
+
+    if scale not in ("default", "large"):
+        fail(f"unknown scale {scale!r}; valid: default, large")
+    day = _parse_day("today", today) if today else None
+    with open_for_writing(db) as wh, err.status(f"Building the {scale} demo account…"):
+        summary = build_demo(wh, seed=seed, today=day, scale=scale)
+    err.print(
+        f"Demo account built in {summary.seconds:.1f} s at {wh.location}: "
+        f"{summary.counts.get('deals', 0):,} deals, {summary.counts.get('activities', 0):,} activities."
+    )
+    if no_serve:
+        return
+    # No dashboard yet: show the funnel of the seed month, each manager against the team.
+    period = last_full_month(summary.today)
+    filters = Filters(period=period, pipelines=("Sales",), by="manager")
+    with open_for_reading(db) as wh:
+        result = registry.run(wh, "funnel", filters)
+    out.print(formats.to_rich_table(result))
+
+
+@app.command("reports")
+def list_reports() -> None:
+    """List the reports with their one-line definitions."""
+    for spec in registry.REPORTS:
+        groupings = f" (--by {'|'.join(spec.groupings)})" if spec.groupings else ""
+        out.print(f"[bold]{spec.name}[/bold]{groupings}: {spec.title}. {spec.summary}")
+
+
+def _split(values: list[str] | None) -> tuple[str, ...]:
+    """Repeated options and comma-separated lists both work: --manager A --manager B,C."""
+    found: list[str] = []
+    for value in values or []:
+        found += [part.strip() for part in value.split(",") if part.strip()]
+    return tuple(found)
+
+
+def _parse_day(field: str, text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"malformed {field} {text!r}; valid: a date YYYY-MM-DD")
+
+
+@app.command()
+def report(
+    name: Annotated[str, typer.Argument(help="Report name (see `salesscope reports`).")],
+    db: DbOption = None,
+    period: Annotated[str | None, typer.Option(help="YYYY-MM, YYYY-Www, YYYY-Qn or YYYY; omitted = all time.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day (inclusive), YYYY-MM-DD.")] = None,
+    pipeline: Annotated[list[str] | None, typer.Option(help="Pipeline name or id; repeat for several.")] = None,
+    manager: Annotated[list[str] | None, typer.Option(help="Manager: CRM id, full or first name.")] = None,
+    team: Annotated[list[str] | None, typer.Option(help="Team name or id.")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Lead source or utm_source.")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="Deal tag (any of them).")] = None,
+    by: Annotated[str | None, typer.Option(help="Grouping: manager, team, pipeline or source, where the report has it.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or xlsx.")] = "table",
+    output: Annotated[Path | None, typer.Option(help="Write to this file instead of the terminal.")] = None,
+) -> None:
+    """Run one report with the common filters."""
+    if fmt not in formats.FORMATS:
+        fail(f"unknown format {fmt!r}; valid: {', '.join(formats.FORMATS)}")
+    if fmt == "xlsx" and output is None:
+        fail("--format xlsx needs --output FILE.xlsx")
+    try:
+        spec = registry.get(name)
+        if period and (date_from or date_to):
+            fail("give either --period or --from/--to, not both")
+        chosen = (Period.parse(period) if period
+                  else Period.between(date_from, date_to) if (date_from or date_to) else None)
+        filters = Filters(chosen, _split(pipeline), _split(manager), _split(team), _split(source),
+                          _split(tag), by)
+        with open_for_reading(db) as wh:
+            result = spec.run(wh, filters)
+    except FilterError as exc:
+        fail(str(exc))
+    _emit(result, fmt, output)
+
+
+def _emit(result: registry.ReportResult, fmt: str, output: Path | None) -> None:
+    if fmt == "xlsx":
+        assert output is not None
+        formats.write_xlsx(result, output)
+    elif fmt in ("json", "csv"):
+        text = formats.to_json(result) if fmt == "json" else formats.to_csv(result)
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    else:
+        console = Console(file=output.open("w", encoding="utf-8"), width=200) if output else out
+        console.print(formats.to_rich_table(result))
+    if output:
+        err.print(f"Wrote {result.report} ({len(result.rows)} rows) to {output}")
+
+
+@app.command()
+def schema() -> None:
+    """Describe the canonical warehouse: every table and column with its meaning."""
+    for t in TABLES:
+        out.print(f"[bold]{t.name}[/bold] (key: {', '.join(t.primary_key)}): {t.description}")
+        for c in t.columns:
+            out.print(f"  {c.name:<20} {c.type:<14} {c.description}", markup=False)
+
+
+def main() -> None:
+    """Console-script entry point: warehouse problems are one line and exit code 1."""
+    try:
+        app()
+    except WarehouseError as exc:
+        err.print(f"salesscope: error: {exc}", markup=False, highlight=False)
+        sys.exit(1)

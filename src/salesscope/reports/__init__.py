@@ -1,0 +1,1 @@
+"""Reports: pure functions ``(warehouse, filters) -> ReportResult``, listed in ``registry``."""

@@ -1,0 +1,25 @@
+"""The registry of reports: an explicit tuple, so adding a report is one line here."""
+
+from __future__ import annotations
+
+from salesscope.reports import funnel
+from salesscope.reports.errors import FilterError
+from salesscope.reports.filters import Filters
+from salesscope.reports.result import ReportResult
+from salesscope.reports.spec import ReportSpec
+from salesscope.warehouse.store import Warehouse
+
+REPORTS: tuple[ReportSpec, ...] = (funnel.SPEC,)
+
+
+def get(name: str) -> ReportSpec:
+    """A report by name; an unknown name lists the known ones."""
+    for spec in REPORTS:
+        if spec.name == name.strip().lower():
+            return spec
+    raise FilterError("report", name, [s.name for s in REPORTS])
+
+
+def run(wh: Warehouse, name: str, filters: Filters) -> ReportResult:
+    """Run one report by name."""
+    return get(name).run(wh, filters)
