@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WarehouseFactory
-from fixtures.funnel import account
 
 from salesscope.reports import registry
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters
 from salesscope.reports.period import Period
 from salesscope.warehouse.store import Warehouse
+
+from conftest import WarehouseFactory
+from fixtures.funnel import account
 
 FIXTURES = Path(__file__).parent / "fixtures" / "funnel"
 MAY = Period.parse("2026-05")

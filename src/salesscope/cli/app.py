@@ -20,6 +20,7 @@ from salesscope.reports import registry
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters
 from salesscope.reports.period import Period, last_full_month
+from salesscope.reports.result import ReportResult
 from salesscope.warehouse.schema import TABLES
 from salesscope.warehouse.store import WarehouseError
 
@@ -124,7 +125,7 @@ def report(
     team: Annotated[list[str] | None, typer.Option(help="Team name or id.")] = None,
     source: Annotated[list[str] | None, typer.Option(help="Lead source or utm_source.")] = None,
     tag: Annotated[list[str] | None, typer.Option(help="Deal tag (any of them).")] = None,
-    by: Annotated[str | None, typer.Option(help="Grouping: manager, team, pipeline or source, where the report has it.")] = None,
+    by: Annotated[str | None, typer.Option(help="Grouping where the report has one: manager, team, ...")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, json, csv or xlsx.")] = "table",
     output: Annotated[Path | None, typer.Option(help="Write to this file instead of the terminal.")] = None,
 ) -> None:
@@ -148,7 +149,7 @@ def report(
     _emit(result, fmt, output)
 
 
-def _emit(result: registry.ReportResult, fmt: str, output: Path | None) -> None:
+def _emit(result: ReportResult, fmt: str, output: Path | None) -> None:
     if fmt == "xlsx":
         assert output is not None
         formats.write_xlsx(result, output)

@@ -32,11 +32,10 @@ _MANAGER_COLUMNS = (
     ColumnSpec("team", "Team", "string", "The owner's team."),
     ColumnSpec("row_kind", "Row", "string", "manager, team_average or company_average."),
 )
-_COUNT_TYPE = "integer"
 
 
 def _columns(by_manager: bool, currency: str) -> list[ColumnSpec]:
-    count_type = "number" if by_manager else _COUNT_TYPE
+    count_type = "number" if by_manager else "integer"
     avg_note = (" On average rows: the mean per manager with at least one deal in the cohort."
                 if by_manager else "")
     cols = [ColumnSpec("pipeline", "Pipeline", "string", "The deal's current pipeline.")]
@@ -206,10 +205,10 @@ def _manager_rows(
 ) -> list[dict[str, Any]]:
     """Each shown manager's funnel, then the average of each of their teams, then the company's."""
     owners_with_deals = {g.owner_id for g in groups}
-    shown = sorted(
-        scope.owner_ids if scope.owner_ids is not None else owners_with_deals,
-        key=lambda i: _person_name(scope, i),
+    candidates: list[int | None] = (
+        list(scope.owner_ids) if scope.owner_ids is not None else list(owners_with_deals)
     )
+    shown = sorted(candidates, key=lambda i: _person_name(scope, i))
     rows: list[dict[str, Any]] = []
     for owner in shown:
         person = scope.people.get(owner) if owner is not None else None
@@ -217,8 +216,8 @@ def _manager_rows(
                   "team": person.team if person else None, "row_kind": "manager"}
         rows += _stage_rows(pipeline, stages, [g for g in groups if g.owner_id == owner],
                             prefix=prefix)
-    teams = sorted({scope.people[o].team_id for o in shown
-                    if o in scope.people and scope.people[o].team_id is not None})
+    teams = sorted({team for o in shown if o in scope.people
+                    if (team := scope.people[o].team_id) is not None})
     for team_id in teams:
         members = {p.id for p in scope.people.values() if p.team_id == team_id}
         team_groups = [g for g in groups if g.owner_id in members]

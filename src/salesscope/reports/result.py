@@ -81,7 +81,8 @@ class ReportResult:
 
     @property
     def rows(self) -> list[dict[str, Any]]:
-        return self.table.to_pylist()
+        rows: list[dict[str, Any]] = self.table.to_pylist()
+        return rows
 
     def column(self, name: str) -> ColumnSpec:
         for col in self.columns:

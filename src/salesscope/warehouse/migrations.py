@@ -47,18 +47,18 @@ def latest_version() -> int:
 
 
 def current_version(engine: Engine) -> int:
-    """The version an existing warehouse is at; 0 for an empty database."""
-    engine.execute(
-        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-        " applied_at TIMESTAMP NOT NULL, written_by VARCHAR NOT NULL)"
-    )
+    """The version a warehouse is at (its ``schema_migrations`` table must exist)."""
     rows = engine.query(f"SELECT max(version) FROM {MIGRATIONS_TABLE}")
     return int(rows[0][0] or 0)
 
 
 def migrate(engine: Engine, target: int | None = None, written_by: str = "") -> list[int]:
     """Apply every migration above the warehouse's version (up to ``target``); return those applied."""
+    engine.execute(
+        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL, written_by VARCHAR NOT NULL)"
+    )
     have = current_version(engine)
     newest = latest_version()
     if have > newest:

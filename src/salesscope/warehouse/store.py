@@ -19,6 +19,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
+from salesscope import __version__
 from salesscope.warehouse import derived, migrations
 from salesscope.warehouse.engines import DuckDBEngine, Engine, PostgresEngine
 from salesscope.warehouse.schema import TABLES, TABLES_BY_NAME, table
@@ -86,7 +87,10 @@ class Warehouse:
                     "once to upgrade it"
                 )
             return
-        migrations.migrate(self.engine, written_by=f"{self.engine.name}")
+        engine_version = f" {duckdb.__version__}" if self.engine.name == "duckdb" else ""
+        migrations.migrate(
+            self.engine, written_by=f"salesscope {__version__}, {self.engine.name}{engine_version}"
+        )
         if not self._has_table(derived.DEAL_PROGRESS):
             self.refresh_derived()
 
@@ -129,7 +133,8 @@ class Warehouse:
         t = self.table(name)
         if columns:
             t = t.select(*columns)
-        return t.to_pyarrow().to_pylist()
+        rows: list[dict[str, Any]] = t.to_pyarrow().to_pylist()
+        return rows
 
     def account(self) -> Account | None:
         rows = self.rows("account")
