@@ -160,8 +160,12 @@ def _emit(result: ReportResult, fmt: str, output: Path | None) -> None:
         else:
             sys.stdout.write(text)
     else:
-        console = Console(file=output.open("w", encoding="utf-8"), width=200) if output else out
-        console.print(formats.to_rich_table(result))
+        # A pipe or file gets the whole table, not one wrapped to 80 columns.
+        if output:
+            with output.open("w", encoding="utf-8") as fh:
+                Console(file=fh, width=200).print(formats.to_rich_table(result))
+        else:
+            (out if out.is_terminal else Console(width=200)).print(formats.to_rich_table(result))
     if output:
         err.print(f"Wrote {result.report} ({len(result.rows)} rows) to {output}")
 
