@@ -95,7 +95,7 @@ def test_table_format_shows_percentages(db: Path) -> None:
         (["report", "funnel", "--manager", "Zenon"], "unknown manager 'Zenon'; valid: Anna Shevchuk, "),
         (["report", "funnel", "--pipeline", "X"], "unknown pipeline 'X'; valid: Other, Sales"),
         (["report", "funnel", "--period", "2026-5"], "unknown period '2026-5'; valid: YYYY-MM"),
-        (["report", "funnel", "--by", "source"], "unknown grouping 'source'; valid: manager"),
+        (["report", "funnel", "--by", "week"], "unknown grouping 'week'; valid: manager, team, source, pipeline"),
         (["report", "funnel", "--format", "pdf"], "unknown format 'pdf'; valid: table, json, csv, xlsx"),
     ],
 )

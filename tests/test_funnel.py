@@ -104,7 +104,7 @@ def test_manager_with_no_deals_gets_zero_rows(wh: Warehouse) -> None:
         (Filters(managers=("Zenon",)), "unknown manager 'Zenon'; valid: Anna Shevchuk"),
         (Filters(pipelines=("Nope",)), "unknown pipeline 'Nope'; valid: Other, Sales"),
         (Filters(teams=("Gamma",)), "unknown team 'Gamma'; valid: Alpha, Beta"),
-        (Filters(by="source"), "unknown grouping 'source'; valid: manager"),
+        (Filters(by="week"), "unknown grouping 'week'; valid: manager, team, source, pipeline"),
     ],
 )
 def test_bad_filters_name_the_value_and_the_choices(
@@ -122,3 +122,26 @@ def test_meta_carries_filters_freshness_and_definitions(wh: Warehouse) -> None:
     assert result.data_as_of is not None and result.data_as_of.isoformat() == "2026-06-15T09:00:00"
     assert "skipped stages count as reached" in result.definitions["reached"]
     assert result.column("reached_amount").unit == "UAH"
+
+
+def test_by_team_gives_each_team_and_all(wh: Warehouse) -> None:
+    rows = registry.run(wh, "funnel", Filters(period=MAY, pipelines=("Sales",), by="team")).rows
+    reached = {(r["team"], r["stage"]): r["reached"] for r in rows}
+    # Alpha = Anna (10 deals) + Borys (2); Beta = Vira (1).
+    assert [reached[("Alpha", s)] for s in ("S1", "S2", "Proposal", "S4", "Won")] == [12, 7, 6, 4, 3]
+    assert [reached[("Beta", s)] for s in ("S1", "S2", "Proposal", "S4", "Won")] == [1, 1, 0, 0, 0]
+    assert [reached[("All", s)] for s in ("S1", "S2", "Proposal", "S4", "Won")] == [13, 8, 6, 4, 3]
+    assert {r["row_kind"] for r in rows} == {"team", "total"}
+
+
+def test_by_source_keeps_none_apart(wh: Warehouse) -> None:
+    rows = registry.run(wh, "funnel", Filters(period=MAY, pipelines=("Sales",), by="source")).rows
+    first = {r["source"]: r["reached"] for r in rows if r["stage_order"] == 1}
+    assert first == {"(none)": 12, "website form": 1, "All": 13}
+    won = {r["source"]: r["reached_amount"] for r in rows if r["stage_kind"] == "won"}
+    assert won == {"(none)": 2700, "website form": 1000, "All": 3700}
+
+
+def test_by_pipeline_is_the_plain_funnel(wh: Warehouse) -> None:
+    plain = registry.run(wh, "funnel", Filters(period=MAY)).rows
+    assert registry.run(wh, "funnel", Filters(period=MAY, by="pipeline")).rows == plain

@@ -34,13 +34,25 @@ _MANAGER_COLUMNS = (
 )
 
 
-def _columns(by_manager: bool, currency: str) -> list[ColumnSpec]:
+_SEGMENT_COLUMNS = {
+    "team": ColumnSpec("team", "Team", "string", "The current owner's team; All = every team "
+                       "together."),
+    "source": ColumnSpec("source", "Source", "string", "The deal's lead source in the CRM; (none) "
+                         "when it has none; All = every source together."),
+}
+_ROW_KIND = ColumnSpec("row_kind", "Row", "string", "team or source for a segment, total for All.")
+
+
+def _columns(by: str | None, currency: str) -> list[ColumnSpec]:
+    by_manager = by == "manager"
     count_type = "number" if by_manager else "integer"
     avg_note = (" On average rows: the mean per manager with at least one deal in the cohort."
                 if by_manager else "")
     cols = [ColumnSpec("pipeline", "Pipeline", "string", "The deal's current pipeline.")]
     if by_manager:
         cols += _MANAGER_COLUMNS
+    elif by is not None:
+        cols += [_SEGMENT_COLUMNS[by], _ROW_KIND]
     cols += [
         ColumnSpec("stage", "Stage", "string", "An open stage of the pipeline, in order, then the "
                    "won stage."),
@@ -73,6 +85,7 @@ class _Group:
 
     pipeline_id: int
     owner_id: int | None
+    source: str | None
     max_open_sort: int
     outcome: str
     last_open_stage_id: int
@@ -89,12 +102,13 @@ class _Stage:
 
 
 def funnel(wh: Warehouse, filters: Filters) -> ReportResult:
-    """The funnel report; with ``by="manager"``, one funnel per manager plus averages."""
+    """The funnel report; with ``by``, one funnel per manager, team or source, plus a reference."""
     scope = resolve(wh, filters, SPEC.groupings)
-    by_manager = filters.by == "manager"
-    groups = _cohort_groups(wh, scope.without_managers() if by_manager else scope, by_manager)
+    by = None if filters.by == "pipeline" else filters.by
+    # Managers are read against everyone the other filters allow, so the cohort ignores --manager.
+    groups = _cohort_groups(wh, scope.without_managers() if by == "manager" else scope, by)
     shown = [g for g in groups
-             if not by_manager or scope.owner_ids is None or g.owner_id in scope.owner_ids]
+             if by != "manager" or scope.owner_ids is None or g.owner_id in scope.owner_ids]
     stages = _stages(wh)
     pipeline_ids = (list(scope.pipeline_ids) if scope.pipeline_ids is not None
                     else [p for p in scope.pipeline_names if any(g.pipeline_id == p for g in shown)])
@@ -104,28 +118,32 @@ def funnel(wh: Warehouse, filters: Filters) -> ReportResult:
         pipe_stages = stages.get(pipeline_id, [])
         name = scope.pipeline_names[pipeline_id]
         in_pipe = [g for g in groups if g.pipeline_id == pipeline_id]
-        if not by_manager:
-            rows += _stage_rows(name, pipe_stages, [g for g in shown if g.pipeline_id == pipeline_id])
-            continue
-        rows += _manager_rows(name, pipe_stages, in_pipe, scope)
+        if by == "manager":
+            rows += _manager_rows(name, pipe_stages, in_pipe, scope)
+        elif by in ("team", "source"):
+            rows += _segment_rows(name, pipe_stages, in_pipe, by, scope)
+        else:
+            rows += _stage_rows(name, pipe_stages, in_pipe)
     return ReportResult.from_rows(
-        NAME, TITLE, _columns(by_manager, scope.currency), rows, filters.describe(),
-        wh.data_as_of(),
+        NAME, TITLE, _columns(by, scope.currency), rows, filters.describe(), wh.data_as_of(),
     )
 
 
-def _cohort_groups(wh: Warehouse, scope: Scope, by_owner: bool) -> list[_Group]:
-    """One Ibis aggregation: the cohort grouped by pipeline, owner and how far each deal got."""
+def _cohort_groups(wh: Warehouse, scope: Scope, by: str | None) -> list[_Group]:
+    """One Ibis aggregation: the cohort grouped by pipeline, segment and how far each deal got."""
     deals = deal_filter(wh.table("deals"), scope)
     progress = wh.table("deal_progress")
     joined = deals.join(progress, deals.id == progress.deal_id)
     keys = ["pipeline_id", "max_open_sort", "outcome", "last_open_stage_id"]
-    if by_owner:
+    if by in ("manager", "team"):
         keys.append("owner_id")
+    if by == "source":
+        keys.append("source")
     grouped = joined.group_by(keys).aggregate(deals=joined.count(), amount=joined.amount.sum())
     return [
-        _Group(int(r["pipeline_id"]), r.get("owner_id"), int(r["max_open_sort"]), str(r["outcome"]),
-               int(r["last_open_stage_id"]), int(r["deals"]), Decimal(r["amount"] or 0))
+        _Group(int(r["pipeline_id"]), r.get("owner_id"), r.get("source"), int(r["max_open_sort"]),
+               str(r["outcome"]), int(r["last_open_stage_id"]), int(r["deals"]),
+               Decimal(r["amount"] or 0))
         for r in grouped.to_pyarrow().to_pylist()
     ]
 
@@ -232,6 +250,30 @@ def _manager_rows(
     return rows
 
 
+NO_TEAM = "(no team)"
+NO_SOURCE = "(none)"
+ALL = "All"
+
+
+def _segment_rows(
+    pipeline: str, stages: list[_Stage], groups: list[_Group], by: str, scope: Scope
+) -> list[dict[str, Any]]:
+    """One funnel per team or source, then the funnel of them all together."""
+
+    def segment(g: _Group) -> str:
+        if by == "source":
+            return g.source or NO_SOURCE
+        person = scope.people.get(g.owner_id) if g.owner_id is not None else None
+        return (person.team if person else None) or NO_TEAM
+
+    rows: list[dict[str, Any]] = []
+    for key in sorted({segment(g) for g in groups}):
+        mine = [g for g in groups if segment(g) == key]
+        rows += _stage_rows(pipeline, stages, mine, prefix={by: key, "row_kind": by})
+    rows += _stage_rows(pipeline, stages, groups, prefix={by: ALL, "row_kind": "total"})
+    return rows
+
+
 def _person_name(scope: Scope, owner_id: int | None) -> str:
     if owner_id is None:
         return "(no owner)"
@@ -239,4 +281,5 @@ def _person_name(scope: Scope, owner_id: int | None) -> str:
     return person.name if person else f"user {owner_id}"
 
 
-SPEC = ReportSpec(NAME, TITLE, SUMMARY, ("manager",), funnel)
+# Rows are always per pipeline, so --by pipeline is the plain funnel.
+SPEC = ReportSpec(NAME, TITLE, SUMMARY, ("manager", "team", "source", "pipeline"), funnel)
