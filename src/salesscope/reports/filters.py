@@ -89,22 +89,23 @@ def resolve(wh: Warehouse, filters: Filters, groupings: Sequence[str] = ()) -> S
     """Check every filter value against the warehouse and turn names into ids."""
     if filters.by is not None and filters.by not in groupings:
         raise FilterError("grouping", filters.by, list(groupings) or ["(none for this report)"])
-    account = wh.account()
+    catalog = wh.catalog()
+    account = catalog.account
     timezone = account.timezone if account else "UTC"
     currency = account.currency if account else ""
     start = end = None
     if filters.period is not None:
         start, end = filters.period.utc_bounds(timezone)
 
-    teams = {int(r["id"]): str(r["name"]) for r in wh.rows("teams")}
+    teams = {int(r["id"]): str(r["name"]) for r in catalog.teams}
     people = {
         int(r["id"]): Person(int(r["id"]), str(r["name"]), r["team_id"],
                              teams.get(r["team_id"]) if r["team_id"] is not None else None,
                              bool(r["active"]))
-        for r in wh.rows("users", ["id", "name", "team_id", "active"])
+        for r in catalog.users
     }
     pipelines = {int(r["id"]): str(r["name"])
-                 for r in sorted(wh.rows("pipelines"), key=lambda r: (r["sort"], r["id"]))}
+                 for r in sorted(catalog.pipelines, key=lambda r: (r["sort"], r["id"]))}
 
     pipeline_ids = _match_named("pipeline", filters.pipelines, pipelines) if filters.pipelines else None
     team_ids = _match_named("team", filters.teams, teams) if filters.teams else None

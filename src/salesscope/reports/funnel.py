@@ -1,7 +1,7 @@
 """Sales analysis: the stage funnel of the deals created in a period, followed to today.
 
-The heavy part is one Ibis aggregation over the cohort joined to the materialised
-``deal_progress`` (one scan); it yields a few hundred groups, which are expanded across each
+The heavy part is one Ibis aggregation over the cohort in the materialised ``deal_progress``
+(one scan of one table); it yields a few hundred groups, which are expanded across each
 pipeline's stages here. Kommo's own report credits a deal to its current owner, and so do we.
 """
 
@@ -131,9 +131,7 @@ def funnel(wh: Warehouse, filters: Filters) -> ReportResult:
 
 def _cohort_groups(wh: Warehouse, scope: Scope, by: str | None) -> list[_Group]:
     """One Ibis aggregation: the cohort grouped by pipeline, segment and how far each deal got."""
-    deals = deal_filter(wh.table("deals"), scope)
-    progress = wh.table("deal_progress")
-    joined = deals.join(progress, deals.id == progress.deal_id)
+    joined = deal_filter(wh.table("deal_progress"), scope)
     keys = ["pipeline_id", "max_open_sort", "outcome", "last_open_stage_id"]
     if by in ("manager", "team"):
         keys.append("owner_id")
@@ -151,7 +149,7 @@ def _cohort_groups(wh: Warehouse, scope: Scope, by: str | None) -> list[_Group]:
 def _stages(wh: Warehouse) -> dict[int, list[_Stage]]:
     """Open stages in order, then the won stage, per pipeline."""
     out: dict[int, list[_Stage]] = defaultdict(list)
-    rows = wh.rows("stages", ["id", "pipeline_id", "name", "kind", "sort"])
+    rows = wh.catalog().stages
     for r in sorted(rows, key=lambda r: (r["kind"] == "won", r["sort"], r["id"])):
         if r["kind"] in ("open", "won"):
             out[int(r["pipeline_id"])].append(_Stage(int(r["id"]), r["name"], r["kind"], r["sort"]))

@@ -1,8 +1,11 @@
 """Derived tables, materialised at load time so reports stay within a few scans of the data.
 
-``deal_progress`` holds, per deal, how far it went in its current pipeline. It is rebuilt from
-``deals``, ``deal_stage_changes`` and ``stages`` after every load (demo build, sync, import), so it
-is never edited by hand and never out of date with what it is derived from.
+``deal_progress`` holds, per deal, how far it went in its current pipeline, next to the deal
+columns every report filters on — so a funnel is one scan of one table, not a join of two
+million-row tables (measured: 26 ms joined vs ~8 ms on this table at 1M deals). Rows are stored in
+``created_at`` order so a period filter skips whole row groups. It is rebuilt from ``deals``,
+``deal_stage_changes`` and ``stages`` after every load (demo build, sync, import), so it is never
+edited by hand and never out of date with what it is derived from.
 """
 
 from __future__ import annotations
@@ -13,8 +16,12 @@ from ibis.backends import BaseBackend
 
 DEAL_PROGRESS = "deal_progress"
 
+# Copied from ``deals`` unchanged, so ``reports.filters.deal_filter`` applies to both tables.
+DEAL_FILTER_COLUMNS = ("pipeline_id", "owner_id", "created_at", "closed_at", "amount", "source",
+                       "utm_source", "tags", "deleted")
+
 DEAL_PROGRESS_COLUMNS = {
-    "deal_id": "The deal (deals.id).",
+    "deal_id": "The deal (deals.id); the columns of DEAL_FILTER_COLUMNS are the deal's own.",
     "max_open_sort": "Highest `stages.sort` of an open stage the deal was ever in, counting its "
     "first stage; at least the pipeline's first open stage (every deal starts as a lead).",
     "last_open_stage_id": "The open stage the deal was in last (for a lost deal: where it was "
@@ -84,12 +91,15 @@ def deal_progress(backend: BaseBackend) -> ir.Table:
         .left_join(first_open, "pipeline_id")
         .left_join(kinds, "cur_stage")
     )
-    return out.select(
+    progress = out.select(
         deal_id=out.deal_id,
         max_open_sort=ibis.coalesce(out.max_open_sort, out.first_sort).cast("int32"),
         last_open_stage_id=ibis.coalesce(out.last_open_stage_id, out.first_id),
         outcome=out.outcome.fill_null("open"),
     )
+    wide = deals.select("id", *DEAL_FILTER_COLUMNS).join(progress, deals.id == progress.deal_id)
+    return wide.select("deal_id", *DEAL_FILTER_COLUMNS, "max_open_sort", "last_open_stage_id",
+                       "outcome").order_by("created_at")
 
 
 def _nullable(t: ir.Table) -> ir.Table:

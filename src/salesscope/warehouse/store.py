@@ -36,6 +36,22 @@ class Account:
     base_url: str | None
 
 
+@dataclass(frozen=True)
+class Catalog:
+    """The small tables every report consults (who, which pipeline, which stage, how fresh).
+
+    Read once and kept until this process writes the warehouse: a report then spends its time on
+    the one scan that matters, not on five lookups of a few rows each.
+    """
+
+    account: Account | None
+    teams: list[dict[str, Any]]
+    users: list[dict[str, Any]]
+    pipelines: list[dict[str, Any]]
+    stages: list[dict[str, Any]]
+    data_as_of: dt.datetime | None
+
+
 class WarehouseError(RuntimeError):
     """A warehouse that cannot be opened or used as asked; the message says what to do."""
 
@@ -47,6 +63,7 @@ class Warehouse:
         self.engine = engine
         self.location = location
         self._local = threading.local()
+        self._catalog: Catalog | None = None
 
     # -- opening -------------------------------------------------------------------------------
 
@@ -136,18 +153,33 @@ class Warehouse:
         rows: list[dict[str, Any]] = t.to_pyarrow().to_pylist()
         return rows
 
+    def catalog(self) -> Catalog:
+        """The small lookup tables, read once until the next write through this warehouse."""
+        if self._catalog is None:
+            accounts = self.rows("account")
+            a = accounts[0] if accounts else None
+            as_of = self.table("sync_state").finished_at.max().to_pyarrow().as_py()
+            self._catalog = Catalog(
+                Account(a["name"], a["currency"], a["timezone"], a["crm"], a["base_url"])
+                if a else None,
+                self.rows("teams"),
+                self.rows("users"),
+                self.rows("pipelines"),
+                self.rows("stages"),
+                as_of if isinstance(as_of, dt.datetime) else None,
+            )
+        return self._catalog
+
+    def invalidate(self) -> None:
+        """Forget cached lookups; every write path calls this."""
+        self._catalog = None
+
     def account(self) -> Account | None:
-        rows = self.rows("account")
-        if not rows:
-            return None
-        r = rows[0]
-        return Account(r["name"], r["currency"], r["timezone"], r["crm"], r["base_url"])
+        return self.catalog().account
 
     def data_as_of(self) -> dt.datetime | None:
         """When the data was last known complete: the newest finished sync, import or build."""
-        t = self.table("sync_state")
-        value = t.finished_at.max().to_pyarrow().as_py()
-        return value if isinstance(value, dt.datetime) else None
+        return self.catalog().data_as_of
 
     def counts(self) -> dict[str, int]:
         """Row count of every canonical table."""
@@ -159,6 +191,7 @@ class Warehouse:
         """Replace the whole content of the given tables in one transaction, then refresh."""
         for name in data:
             table(name)  # unknown names fail before anything changes
+        self.invalidate()
         self.engine.execute("BEGIN")
         try:
             for name, rows in data.items():
@@ -172,6 +205,7 @@ class Warehouse:
 
     def refresh_derived(self) -> None:
         """Rebuild the derived tables after any load."""
+        self.invalidate()
         derived.refresh(self.backend)
 
 

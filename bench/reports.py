@@ -1,0 +1,124 @@
+"""Benchmark: every report against the DuckDB scan floor on the large demo (not a test).
+
+The floor is what DuckDB needs just to read the same rows: ``count(*)`` and ``sum(amount)``
+grouped by owner over the report's cohort. The goal for every report is <= 3x the floor and
+<= 0.5 s at ~1M deals / ~10M activities on 2 cores. Timings are the median of 5 runs after one
+warm-up, in one process, on one warm DuckDB connection.
+
+    python bench/reports.py [--db PATH] [--rebuild] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+
+from salesscope.reports import registry
+from salesscope.reports.filters import Filters, deal_filter, resolve
+from salesscope.reports.period import last_full_month
+from salesscope.warehouse.store import Warehouse
+
+TODAY = dt.date(2026, 6, 15)
+DEFAULT_DB = Path(__file__).parent / ".cache" / "large-seed7-2026-06-15.duckdb"
+GOAL_RATIO = 3.0
+GOAL_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Case:
+    """One report run to time, with the filters that define its cohort."""
+
+    report: str
+    label: str
+    filters: Filters
+
+
+def cases() -> list[Case]:
+    month = last_full_month(TODAY)
+    return [
+        Case("funnel", "all time", Filters()),
+        Case("funnel", f"period {month.label}", Filters(period=month)),
+        Case("funnel", "all time, --by manager", Filters(by="manager")),
+        Case("funnel", f"{month.label}, Sales, --by manager",
+             Filters(period=month, pipelines=("Sales",), by="manager")),
+    ]
+
+
+def median_seconds(run: Callable[[], object], runs: int) -> float:
+    run()  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def floor_query(wh: Warehouse, filters: Filters) -> Callable[[], object]:
+    """The scan floor for a cohort: count and sum of amount by owner over the same deals."""
+    scope = resolve(wh, filters, ("manager", "team", "source", "pipeline"))
+    deals = deal_filter(wh.table("deals"), scope.without_managers())
+    expr = deals.group_by("owner_id").aggregate(n=deals.count(), amount=deals.amount.sum())
+    return lambda: expr.to_pyarrow()
+
+
+def ensure_large_demo(path: Path, rebuild: bool) -> None:
+    if path.exists() and not rebuild:
+        return
+    from salesscope.demo import build_demo
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()
+    start = time.perf_counter()
+    with Warehouse.open(path) as wh:
+        summary = build_demo(wh, seed=7, today=TODAY, scale="large")
+    print(f"built the large demo in {time.perf_counter() - start:.0f} s: "
+          f"{summary.counts['deals']:,} deals, {summary.counts['activities']:,} activities",
+          file=sys.stderr)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--rebuild", action="store_true", help="build the large demo again")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    ensure_large_demo(args.db, args.rebuild)
+
+    console = Console()
+    table = Table(title=f"Reports vs the DuckDB scan floor (median of {args.runs}, "
+                        f"{os.cpu_count()} cores)")
+    for header in ("report", "case", "report s", "floor s", "ratio", "goal"):
+        table.add_column(header, justify="left" if header in ("report", "case") else "right")
+    all_met = True
+    with Warehouse.open(args.db, read_only=True) as wh:
+        counts = wh.counts()
+        console.print(f"{counts['deals']:,} deals, {counts['activities']:,} activities, "
+                      f"{counts['deal_stage_changes']:,} stage changes")
+        for case in cases():
+            spec = registry.get(case.report)
+            seconds = median_seconds(lambda c=case, s=spec: s.run(wh, c.filters), args.runs)
+            floor = median_seconds(floor_query(wh, case.filters), args.runs)
+            ratio = seconds / floor if floor else float("inf")
+            met = ratio <= GOAL_RATIO and seconds <= GOAL_SECONDS
+            all_met &= met
+            table.add_row(case.report, case.label, f"{seconds:.3f}", f"{floor:.3f}",
+                          f"{ratio:.1f}x", "met" if met else "MISSED")
+    console.print(table)
+    return 0 if all_met else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
