@@ -23,7 +23,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-
 from salesscope.reports import registry
 from salesscope.reports.filters import Filters, deal_filter, resolve
 from salesscope.reports.period import last_full_month
