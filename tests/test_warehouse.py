@@ -96,3 +96,16 @@ def test_data_as_of_is_the_newest_finished_run(tmp_path: Path) -> None:
     ])})
     assert wh.data_as_of() == dt.datetime(2026, 5, 2, 10)
     wh.close()
+
+
+def test_stale_derived_tables_are_rebuilt_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    Warehouse.open(path).close()
+    con = duckdb.connect(str(path))
+    con.execute("DROP TABLE deal_progress")
+    con.execute("CREATE TABLE deal_progress (deal_id BIGINT, outcome VARCHAR)")
+    con.close()
+    with pytest.raises(WarehouseError, match="derived tables of an older salesscope"):
+        Warehouse.open(path, read_only=True)
+    with Warehouse.open(path) as wh:
+        assert "max_open_sort" in wh.table("deal_progress").columns

@@ -1,7 +1,8 @@
 """How CLI commands open the warehouse: read-only for reports, read-write for builds.
 
 Reports open the file read-only so that several report commands can run at once. A warehouse at an
-older schema version is first upgraded by one short read-write open.
+older schema version, or with derived tables of an older salesscope, is first upgraded by one short
+read-write open.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ def open_for_reading(db: Path | None) -> Iterator[Warehouse]:
     try:
         wh = Warehouse.open(path, read_only=True)
     except WarehouseError as exc:
-        if "schema version" not in str(exc):
+        if "open it read-write once" not in str(exc):
             raise
-        Warehouse.open(path).close()  # upgrades it
+        Warehouse.open(path).close()  # upgrades it: migrations, derived tables
         wh = Warehouse.open(path, read_only=True)
     try:
         yield wh

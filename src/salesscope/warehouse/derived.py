@@ -20,8 +20,10 @@ DEAL_PROGRESS = "deal_progress"
 DEAL_FILTER_COLUMNS = ("pipeline_id", "owner_id", "created_at", "closed_at", "amount", "source",
                        "utm_source", "tags", "deleted")
 
+# Every column of deal_progress in order; a warehouse whose table differs is rebuilt on open.
 DEAL_PROGRESS_COLUMNS = {
-    "deal_id": "The deal (deals.id); the columns of DEAL_FILTER_COLUMNS are the deal's own.",
+    "deal_id": "The deal (deals.id).",
+    **{name: f"deals.{name}, copied so reports filter without a join." for name in DEAL_FILTER_COLUMNS},
     "max_open_sort": "Highest `stages.sort` of an open stage the deal was ever in, counting its "
     "first stage; at least the pipeline's first open stage (every deal starts as a lead).",
     "last_open_stage_id": "The open stage the deal was in last (for a lost deal: where it was "
@@ -98,8 +100,7 @@ def deal_progress(backend: BaseBackend) -> ir.Table:
         outcome=out.outcome.fill_null("open"),
     )
     wide = deals.select("id", *DEAL_FILTER_COLUMNS).join(progress, deals.id == progress.deal_id)
-    return wide.select("deal_id", *DEAL_FILTER_COLUMNS, "max_open_sort", "last_open_stage_id",
-                       "outcome").order_by("created_at")
+    return wide.select(*DEAL_PROGRESS_COLUMNS).order_by("created_at")
 
 
 def _nullable(t: ir.Table) -> ir.Table:

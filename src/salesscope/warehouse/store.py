@@ -103,13 +103,27 @@ class Warehouse:
                     f"warehouse {self.location} is at schema version {have}; open it read-write "
                     "once to upgrade it"
                 )
+            if not self._derived_current():
+                raise WarehouseError(
+                    f"warehouse {self.location} has derived tables of an older salesscope "
+                    "(schema version is current); open it read-write once to rebuild them"
+                )
             return
         engine_version = f" {duckdb.__version__}" if self.engine.name == "duckdb" else ""
         migrations.migrate(
             self.engine, written_by=f"salesscope {__version__}, {self.engine.name}{engine_version}"
         )
-        if not self._has_table(derived.DEAL_PROGRESS):
+        if not self._derived_current():
             self.refresh_derived()
+
+    def _derived_current(self) -> bool:
+        """Whether the derived tables exist with the columns this version builds."""
+        rows = self.engine.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = "
+            f"'{derived.DEAL_PROGRESS}' AND table_schema = current_schema() "
+            "ORDER BY ordinal_position"
+        )
+        return [r[0] for r in rows] == list(derived.DEAL_PROGRESS_COLUMNS)
 
     def _has_migrations(self) -> bool:
         return self._has_table(migrations.MIGRATIONS_TABLE)
