@@ -22,7 +22,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 WarehouseFactory = Callable[[Mapping[str, pa.Table]], Warehouse]
 
 
-def _postgres_or_skip() -> str:
+def postgres_url_or_skip() -> str:
     if PG_URL:
         return PG_URL
     if IN_CI:
@@ -39,7 +39,7 @@ def engine_name(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def make_warehouse(engine_name: str, tmp_path: Path) -> Iterator[WarehouseFactory]:
     """Build a warehouse holding the given tables on the engine under test."""
-    url = _postgres_or_skip() if engine_name == "postgres" else None
+    url = postgres_url_or_skip() if engine_name == "postgres" else None
     opened: list[tuple[Warehouse, str | None]] = []
 
     def build(tables: Mapping[str, pa.Table]) -> Warehouse:

@@ -128,3 +128,22 @@ def run_script(*args: str, env: dict[str, str] | None = None) -> tuple[int, str,
     proc = subprocess.run([str(script), *args], capture_output=True, text=True, timeout=120,
                           env={**os.environ, **(env or {})})
     return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.mark.postgres
+def test_a_postgresql_warehouse_answers_the_same(db: Path) -> None:
+    from conftest import postgres_url_or_skip
+
+    url = postgres_url_or_skip()
+    schema = f"salesscope_cli_{os.getpid()}"
+    wh = Warehouse.postgres(url, schema)
+    try:
+        wh.replace(account.tables())
+        target = f"{url}?schema={schema}"
+        pg = run("report", "funnel", "--db", target, "--period", "2026-05", "--format", "csv")
+        duck = run("report", "funnel", "--db", str(db), "--period", "2026-05", "--format", "csv")
+        assert pg[0] == 0, pg[2]
+        assert pg[1] == duck[1]
+    finally:
+        wh.engine.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        wh.close()

@@ -2,7 +2,8 @@
 
 Precedence for the warehouse: ``--db PATH`` on the command line, else ``SALESSCOPE_DB``, else
 ``$SALESSCOPE_HOME/salesscope.duckdb``; ``SALESSCOPE_HOME`` defaults to the platform's user data
-directory (``~/.local/share/salesscope`` on Linux).
+directory (``~/.local/share/salesscope`` on Linux). Either setting may instead be a PostgreSQL URL
+(``postgresql://user@host/db?schema=salesscope``) for a warehouse on a server.
 """
 
 from __future__ import annotations
@@ -23,11 +24,15 @@ def home() -> Path:
     return Path(platformdirs.user_data_dir("salesscope", appauthor=False))
 
 
-def warehouse_path(cli_value: str | Path | None = None) -> Path:
-    """The warehouse file a command should use."""
-    if cli_value:
-        return Path(cli_value).expanduser()
-    configured = os.environ.get("SALESSCOPE_DB")
-    if configured:
-        return Path(configured).expanduser()
-    return home() / DB_FILENAME
+def warehouse_target(cli_value: str | Path | None = None) -> str:
+    """The warehouse a command should use: a DuckDB file path or a PostgreSQL URL."""
+    chosen = str(cli_value) if cli_value else os.environ.get("SALESSCOPE_DB")
+    if not chosen:
+        return str(home() / DB_FILENAME)
+    if is_postgres_url(chosen):
+        return chosen
+    return str(Path(chosen).expanduser())
+
+
+def is_postgres_url(target: str) -> bool:
+    return target.startswith(("postgresql://", "postgres://"))

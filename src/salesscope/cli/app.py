@@ -35,8 +35,9 @@ out = Console()
 err = Console(stderr=True)
 
 DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Warehouse file (else $SALESSCOPE_DB, else $SALESSCOPE_HOME/salesscope.duckdb)."),
+    str | None,
+    typer.Option("--db", help="Warehouse file or postgresql:// URL "
+                 "(else $SALESSCOPE_DB, else $SALESSCOPE_HOME/salesscope.duckdb)."),
 ]
 
 
