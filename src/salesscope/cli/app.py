@@ -172,6 +172,32 @@ def _emit(result: ReportResult, fmt: str, output: Path | None) -> None:
 
 
 @app.command()
+def backup(
+    folder: Annotated[Path, typer.Argument(help="Folder to write TABLE.parquet files and manifest.json into.")],
+    db: DbOption = None,
+) -> None:
+    """Back up every canonical table as Parquet (readable by any DuckDB version or engine)."""
+    from salesscope.warehouse.backup import backup as write_backup
+
+    with open_for_reading(db) as wh:
+        counts = write_backup(wh, folder)
+    err.print(f"Backed up {sum(counts.values()):,} rows of {len(counts)} tables to {folder}")
+
+
+@app.command()
+def restore(
+    folder: Annotated[Path, typer.Argument(help="A folder written by `salesscope backup`.")],
+    db: DbOption = None,
+) -> None:
+    """Replace the warehouse's content with a Parquet backup (all or nothing)."""
+    from salesscope.warehouse.backup import restore as read_backup
+
+    with open_for_writing(db) as wh:
+        counts = read_backup(wh, folder)
+    err.print(f"Restored {sum(counts.values()):,} rows of {len(counts)} tables from {folder}")
+
+
+@app.command()
 def schema() -> None:
     """Describe the canonical warehouse: every table and column with its meaning."""
     for t in TABLES:
