@@ -109,3 +109,11 @@ def test_stale_derived_tables_are_rebuilt_on_open(tmp_path: Path) -> None:
         Warehouse.open(path, read_only=True)
     with Warehouse.open(path) as wh:
         assert "max_open_sort" in wh.table("deal_progress").columns
+
+
+def test_replace_twice_replaces(tmp_path: Path) -> None:
+    wh = Warehouse.open(tmp_path / "w.duckdb")
+    wh.replace({"teams": rows_to_arrow("teams", [{"id": 1, "name": "Alpha"}])})
+    wh.replace({"teams": rows_to_arrow("teams", [{"id": 1, "name": "Alpha 2"}, {"id": 2, "name": "B"}])})
+    assert sorted(r["name"] for r in wh.rows("teams")) == ["Alpha 2", "B"]
+    wh.close()

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from salesscope import __version__, formats
+from salesscope.cli.funnel_summary import summary_table
 from salesscope.cli.warehouse_access import open_for_reading, open_for_writing
 from salesscope.reports import registry
 from salesscope.reports.errors import FilterError
@@ -88,7 +89,9 @@ def demo(
     filters = Filters(period=period, pipelines=("Sales",), by="manager")
     with open_for_reading(db) as wh:
         result = registry.run(wh, "funnel", filters)
-    out.print(formats.to_rich_table(result))
+    _console().print(summary_table(result, proposal_stage="Commercial proposal sent"))
+    out.print(f"Every stage: salesscope report funnel --period {period.label} --by manager"
+              f"{'' if db is None else f' --db {db}'}", markup=False)
 
 
 @app.command("reports")
@@ -150,6 +153,11 @@ def report(
     _emit(result, fmt, output)
 
 
+def _console() -> Console:
+    """The terminal, or for a pipe a console wide enough that tables are not squeezed."""
+    return out if out.is_terminal else Console(width=200)
+
+
 def _emit(result: ReportResult, fmt: str, output: Path | None) -> None:
     if fmt == "xlsx":
         assert output is not None
@@ -166,7 +174,7 @@ def _emit(result: ReportResult, fmt: str, output: Path | None) -> None:
             with output.open("w", encoding="utf-8") as fh:
                 Console(file=fh, width=200).print(formats.to_rich_table(result))
         else:
-            (out if out.is_terminal else Console(width=200)).print(formats.to_rich_table(result))
+            _console().print(formats.to_rich_table(result))
     if output:
         err.print(f"Wrote {result.report} ({len(result.rows)} rows) to {output}")
 

@@ -14,6 +14,8 @@ import ibis
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
+from salesscope.warehouse.engines import Engine
+
 DEAL_PROGRESS = "deal_progress"
 
 # Copied from ``deals`` unchanged, so ``reports.filters.deal_filter`` applies to both tables.
@@ -108,6 +110,12 @@ def _nullable(t: ir.Table) -> ir.Table:
     return t.cast({name: dtype.copy(nullable=True) for name, dtype in t.schema().items()})
 
 
-def refresh(backend: BaseBackend) -> None:
-    """Rebuild every derived table from the canonical tables."""
-    backend.create_table(DEAL_PROGRESS, deal_progress(backend), overwrite=True)
+def refresh(engine: Engine, backend: BaseBackend) -> None:
+    """Rebuild every derived table from the canonical tables.
+
+    Runs as SQL on the engine's own connection, so that inside ``Warehouse.replace`` the rebuild
+    shares the load's transaction: readers never see new deals with old progress.
+    """
+    select = str(ibis.to_sql(deal_progress(backend)))
+    engine.execute(f"DROP TABLE IF EXISTS {DEAL_PROGRESS}")
+    engine.execute(f"CREATE TABLE {DEAL_PROGRESS} AS {select}")

@@ -56,14 +56,14 @@ class DuckDBEngine:
     def append(self, table: str, data: pa.Table) -> None:
         if data.num_rows == 0:
             return
-        cur = self.con.cursor()
+        # On the main connection, not a cursor: a DuckDB cursor is a connection of its own, and
+        # the insert must share the transaction of the caller's DELETE.
+        self.con.register("_salesscope_incoming", data)
         try:
-            cur.register("_salesscope_incoming", data)
             cols = ", ".join(quote_ident(c) for c in data.column_names)
-            cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _salesscope_incoming")
+            self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _salesscope_incoming")
         finally:
-            cur.unregister("_salesscope_incoming")
-            cur.close()
+            self.con.unregister("_salesscope_incoming")
 
     def ibis(self) -> BaseBackend:
         return ibis.duckdb.from_connection(self.con.cursor())

@@ -211,16 +211,22 @@ class Warehouse:
             for name, rows in data.items():
                 self.engine.execute(f"DELETE FROM {name}")
                 self.engine.append(name, _conform(name, rows))
+            derived.refresh(self.engine, self.backend)
             self.engine.execute("COMMIT")
         except Exception:
             self.engine.execute("ROLLBACK")
             raise
-        self.refresh_derived()
 
     def refresh_derived(self) -> None:
-        """Rebuild the derived tables after any load."""
+        """Rebuild the derived tables (after a load that did not go through ``replace``)."""
         self.invalidate()
-        derived.refresh(self.backend)
+        self.engine.execute("BEGIN")
+        try:
+            derived.refresh(self.engine, self.backend)
+            self.engine.execute("COMMIT")
+        except Exception:
+            self.engine.execute("ROLLBACK")
+            raise
 
 
 def _conform(name: str, rows: pa.Table) -> pa.Table:

@@ -1,0 +1,91 @@
+"""The issue's acceptance run, as a user types it: build the demo, then read the seed's funnels.
+
+`salesscope demo --no-serve --today 2026-06-15` then `salesscope report funnel --period 2026-05
+--manager Serhiy --pipeline Sales --format json` shows 200 / 90 / 15 and 15,000 won; Mykyta and
+Olena show the seed's percentages; the company's lead-to-payment conversion is 21%.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SCRIPT = Path(sys.executable).parent / "salesscope"
+PROPOSAL = "Commercial proposal sent"
+
+
+def salesscope(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SALESSCOPE_HOME": str(home)}
+    env.pop("SALESSCOPE_DB", None)
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=300,
+                          env=env, check=False)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh SALESSCOPE_HOME holding the demo built exactly as the README says."""
+    folder = tmp_path_factory.mktemp("home")
+    done = salesscope("demo", "--no-serve", "--today", "2026-06-15", home=folder)
+    assert done.returncode == 0, done.stderr
+    assert (folder / "salesscope.duckdb").exists()
+    return folder
+
+
+def funnel(home: Path, *args: str) -> dict[str, Any]:
+    done = salesscope("report", "funnel", "--period", "2026-05", "--pipeline", "Sales",
+                      "--format", "json", *args, home=home)
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+def by_stage(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {row["stage"]: row for row in doc["rows"]}
+
+
+def test_serhiy_200_90_15_at_1000_each(home: Path) -> None:
+    stages = by_stage(funnel(home, "--manager", "Serhiy"))
+    assert stages["New lead"]["reached"] == 200
+    assert stages[PROPOSAL]["reached"] == 90
+    assert stages[PROPOSAL]["conversion_from_first"] == pytest.approx(0.45)
+    won = stages["Closed - won"]
+    assert (won["reached"], won["reached_amount"]) == (15, 15000)
+    assert won["reached"] / stages[PROPOSAL]["reached"] == pytest.approx(0.1667, abs=1e-4)
+
+
+def test_mykyta_48_percent_proposals_16_percent_paid(home: Path) -> None:
+    stages = by_stage(funnel(home, "--manager", "mykyta"))
+    assert stages["New lead"]["reached"] == 142
+    assert round(stages[PROPOSAL]["conversion_from_first"], 2) == 0.48
+    assert round(stages["Closed - won"]["conversion_from_first"], 2) == 0.16
+
+
+def test_olena_79_percent_proposals_37_percent_of_them_paid(home: Path) -> None:
+    stages = by_stage(funnel(home, "--manager", "Olena"))
+    assert stages["New lead"]["reached"] < 142
+    assert round(stages[PROPOSAL]["conversion_from_first"], 2) == 0.79
+    paid_of_proposals = stages["Closed - won"]["reached"] / stages[PROPOSAL]["reached"]
+    assert round(paid_of_proposals, 2) == 0.37
+
+
+def test_company_average_is_21_percent_and_mykyta_reads_below_it(home: Path) -> None:
+    doc = funnel(home, "--by", "manager")
+    won = [r for r in doc["rows"] if r["stage"] == "Closed - won"]
+    company = next(r for r in won if r["row_kind"] == "company_average")
+    assert round(company["conversion_from_first"], 2) == 0.21
+    mykyta = next(r for r in won if r["manager"].startswith("Mykyta"))
+    assert mykyta["conversion_from_first"] < company["conversion_from_first"]
+    teams = {r["manager"] for r in won if r["row_kind"] == "team_average"}
+    assert len(teams) == 2
+
+
+def test_demo_without_no_serve_prints_the_funnel(tmp_path: Path) -> None:
+    done = salesscope("demo", "--today", "2026-06-15", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Sales analysis: stage funnel" in done.stdout
+    assert "Serhiy Melnyk" in done.stdout and "Company average" in done.stdout
