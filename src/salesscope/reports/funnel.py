@@ -1,19 +1,25 @@
 """Sales analysis: the stage funnel of the deals created in a period, followed to today.
 
-The heavy part is one Ibis aggregation over the cohort in the materialised ``deal_progress``
-(one scan of one table); it yields a few hundred groups, which are expanded across each
-pipeline's stages here. Kommo's own report credits a deal to its current owner, and so do we.
+The counting is one Ibis query (``funnel_counts``); this module lays the counts out as rows per
+pipeline, stage and segment, with conversions and averages. Kommo's own report credits a deal to
+its current owner, and so do we.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from salesscope.reports.filters import Filters, Scope, deal_filter, resolve
+from salesscope.reports.filters import Filters, Scope, resolve
+from salesscope.reports.funnel_counts import (
+    CohortCounts,
+    Counts,
+    Stage,
+    StageCounts,
+    cohort_counts,
+    stages_by_pipeline,
+    total,
+)
 from salesscope.reports.result import ColumnSpec, ReportResult
 from salesscope.reports.spec import ReportSpec
 from salesscope.warehouse.store import Warehouse
@@ -79,103 +85,38 @@ def _columns(by: str | None, currency: str) -> list[ColumnSpec]:
     return cols
 
 
-@dataclass(frozen=True)
-class _Group:
-    """Cohort deals sharing owner, pipeline and progress: the unit the stages are counted from."""
-
-    pipeline_id: int
-    owner_id: int | None
-    source: str | None
-    max_open_sort: int
-    outcome: str
-    last_open_stage_id: int
-    deals: int
-    amount: Decimal
-
-
-@dataclass(frozen=True)
-class _Stage:
-    id: int
-    name: str
-    kind: str
-    sort: int
-
-
 def funnel(wh: Warehouse, filters: Filters) -> ReportResult:
     """The funnel report; with ``by``, one funnel per manager, team or source, plus a reference."""
     scope = resolve(wh, filters, SPEC.groupings)
     by = None if filters.by == "pipeline" else filters.by
     # Managers are read against everyone the other filters allow, so the cohort ignores --manager.
-    groups = _cohort_groups(wh, scope.without_managers() if by == "manager" else scope, by)
-    shown = [g for g in groups
-             if by != "manager" or scope.owner_ids is None or g.owner_id in scope.owner_ids]
-    stages = _stages(wh)
-    pipeline_ids = (list(scope.pipeline_ids) if scope.pipeline_ids is not None
-                    else [p for p in scope.pipeline_names if any(g.pipeline_id == p for g in shown)])
-
+    counts = cohort_counts(wh, scope.without_managers() if by == "manager" else scope, by)
+    stages = stages_by_pipeline(wh)
     rows: list[dict[str, Any]] = []
-    for pipeline_id in pipeline_ids:
-        pipe_stages = stages.get(pipeline_id, [])
+    for pipeline_id in _pipelines_shown(scope, counts, by):
         name = scope.pipeline_names[pipeline_id]
-        in_pipe = [g for g in groups if g.pipeline_id == pipeline_id]
+        mine = {segment: c for (p, segment), c in counts.items() if p == pipeline_id}
+        pipe_stages = stages.get(pipeline_id, [])
         if by == "manager":
-            rows += _manager_rows(name, pipe_stages, in_pipe, scope)
+            rows += _manager_rows(name, pipe_stages, mine, scope)
         elif by in ("team", "source"):
-            rows += _segment_rows(name, pipe_stages, in_pipe, by, scope)
+            rows += _segment_rows(name, pipe_stages, mine, by, scope)
         else:
-            rows += _stage_rows(name, pipe_stages, in_pipe)
+            rows += _stage_rows(name, pipe_stages, total(mine.values()))
     return ReportResult.from_rows(
         NAME, TITLE, _columns(by, scope.currency), rows, filters.describe(), wh.data_as_of(),
     )
 
 
-def _cohort_groups(wh: Warehouse, scope: Scope, by: str | None) -> list[_Group]:
-    """One Ibis aggregation: the cohort grouped by pipeline, segment and how far each deal got."""
-    joined = deal_filter(wh.table("deal_progress"), scope)
-    keys = ["pipeline_id", "max_open_sort", "outcome", "last_open_stage_id"]
-    if by in ("manager", "team"):
-        keys.append("owner_id")
-    if by == "source":
-        keys.append("source")
-    grouped = joined.group_by(keys).aggregate(deals=joined.count(), amount=joined.amount.sum())
-    return [
-        _Group(int(r["pipeline_id"]), r.get("owner_id"), r.get("source"), int(r["max_open_sort"]),
-               str(r["outcome"]), int(r["last_open_stage_id"]), int(r["deals"]),
-               Decimal(r["amount"] or 0))
-        for r in grouped.to_pyarrow().to_pylist()
-    ]
-
-
-def _stages(wh: Warehouse) -> dict[int, list[_Stage]]:
-    """Open stages in order, then the won stage, per pipeline."""
-    out: dict[int, list[_Stage]] = defaultdict(list)
-    rows = wh.catalog().stages
-    for r in sorted(rows, key=lambda r: (r["kind"] == "won", r["sort"], r["id"])):
-        if r["kind"] in ("open", "won"):
-            out[int(r["pipeline_id"])].append(_Stage(int(r["id"]), r["name"], r["kind"], r["sort"]))
-    return out
-
-
-@dataclass(frozen=True)
-class _Counts:
-    reached: int
-    reached_amount: Decimal
-    lost: int
-    lost_amount: Decimal
-
-
-def _count(stage: _Stage, groups: Iterable[_Group]) -> _Counts:
-    """Reached and lost at one stage, over a set of cohort groups."""
-    reached = lost = 0
-    reached_amount = lost_amount = Decimal(0)
-    for g in groups:
-        if g.outcome == "won" or (stage.kind == "open" and g.max_open_sort >= stage.sort):
-            reached += g.deals
-            reached_amount += g.amount
-        if stage.kind == "open" and g.outcome == "lost" and g.last_open_stage_id == stage.id:
-            lost += g.deals
-            lost_amount += g.amount
-    return _Counts(reached, reached_amount, lost, lost_amount)
+def _pipelines_shown(scope: Scope, counts: CohortCounts, by: str | None) -> list[int]:
+    """The pipelines asked for, else those where the shown deals are (in pipeline order)."""
+    if scope.pipeline_ids is not None:
+        return list(scope.pipeline_ids)
+    present = {
+        p for (p, segment) in counts
+        if by != "manager" or scope.owner_ids is None or segment in scope.owner_ids
+    }
+    return [p for p in scope.pipeline_names if p in present]
 
 
 def _ratio(part: float, whole: float) -> float | None:
@@ -183,15 +124,15 @@ def _ratio(part: float, whole: float) -> float | None:
 
 
 def _stage_rows(
-    pipeline: str, stages: list[_Stage], groups: list[_Group], divisor: int = 1,
+    pipeline: str, stages: list[Stage], counts: StageCounts, divisor: int = 1,
     prefix: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per stage; counts divided by ``divisor`` for average rows, rates always pooled."""
-    counts = [_count(s, groups) for s in stages]
-    first = counts[0].reached if counts else 0
+    per_stage = [counts.get(s.id, Counts()) for s in stages]
+    first = per_stage[0].reached if per_stage else 0
     rows = []
-    for i, (stage, c) in enumerate(zip(stages, counts, strict=True)):
-        previous = counts[i - 1].reached if i else None
+    for i, (stage, c) in enumerate(zip(stages, per_stage, strict=True)):
+        previous = per_stage[i - 1].reached if i else None
         row: dict[str, Any] = {"pipeline": pipeline, **(prefix or {})}
         row.update(
             stage=stage.name,
@@ -216,13 +157,18 @@ def _money(amount: Decimal, divisor: int) -> float:
     return float(round(amount / divisor, 2))
 
 
+def _has_deals(counts: StageCounts, stages: list[Stage]) -> bool:
+    """Whether a segment has any deal in the cohort (every deal reaches the first stage)."""
+    return bool(stages) and counts.get(stages[0].id, Counts()).reached > 0
+
+
 def _manager_rows(
-    pipeline: str, stages: list[_Stage], groups: list[_Group], scope: Scope
+    pipeline: str, stages: list[Stage], by_owner: dict[Any, StageCounts], scope: Scope
 ) -> list[dict[str, Any]]:
     """Each shown manager's funnel, then the average of each of their teams, then the company's."""
-    owners_with_deals = {g.owner_id for g in groups}
+    with_deals = [o for o, c in by_owner.items() if _has_deals(c, stages)]
     candidates: list[int | None] = (
-        list(scope.owner_ids) if scope.owner_ids is not None else list(owners_with_deals)
+        list(scope.owner_ids) if scope.owner_ids is not None else list(with_deals)
     )
     shown = sorted(candidates, key=lambda i: _person_name(scope, i))
     rows: list[dict[str, Any]] = []
@@ -230,21 +176,22 @@ def _manager_rows(
         person = scope.people.get(owner) if owner is not None else None
         prefix = {"manager": _person_name(scope, owner), "manager_id": owner,
                   "team": person.team if person else None, "row_kind": "manager"}
-        rows += _stage_rows(pipeline, stages, [g for g in groups if g.owner_id == owner],
-                            prefix=prefix)
-    teams = sorted({team for o in shown if o in scope.people
-                    if (team := scope.people[o].team_id) is not None})
-    for team_id in teams:
-        members = {p.id for p in scope.people.values() if p.team_id == team_id}
-        team_groups = [g for g in groups if g.owner_id in members]
-        active = {g.owner_id for g in team_groups}
-        team_name = next(p.team for p in scope.people.values() if p.team_id == team_id)
-        prefix = {"manager": f"Team average: {team_name}", "manager_id": None, "team": team_name,
+        rows += _stage_rows(pipeline, stages, by_owner.get(owner, {}), prefix=prefix)
+    team_names = {p.team_id: p.team for p in scope.people.values() if p.team_id is not None}
+    members_by_team: dict[int | None, list[int | None]] = {}
+    for owner in with_deals:
+        members_by_team.setdefault(_team_of(scope, owner), []).append(owner)
+    for team_id in sorted({t for o in shown if (t := _team_of(scope, o)) is not None}):
+        members = members_by_team.get(team_id, [])
+        name = team_names[team_id]
+        prefix = {"manager": f"Team average: {name}", "manager_id": None, "team": name,
                   "row_kind": "team_average"}
-        rows += _stage_rows(pipeline, stages, team_groups, max(len(active), 1), prefix)
+        rows += _stage_rows(pipeline, stages, total(by_owner[o] for o in members),
+                            max(len(members), 1), prefix)
     prefix = {"manager": COMPANY_AVERAGE, "manager_id": None, "team": None,
               "row_kind": "company_average"}
-    rows += _stage_rows(pipeline, stages, groups, max(len(owners_with_deals), 1), prefix)
+    rows += _stage_rows(pipeline, stages, total(by_owner[o] for o in with_deals),
+                        max(len(with_deals), 1), prefix)
     return rows
 
 
@@ -254,22 +201,29 @@ ALL = "All"
 
 
 def _segment_rows(
-    pipeline: str, stages: list[_Stage], groups: list[_Group], by: str, scope: Scope
+    pipeline: str, stages: list[Stage], by_key: dict[Any, StageCounts], by: str, scope: Scope
 ) -> list[dict[str, Any]]:
     """One funnel per team or source, then the funnel of them all together."""
-
-    def segment(g: _Group) -> str:
+    segments: dict[str, list[StageCounts]] = {}
+    for key, counts in by_key.items():
         if by == "source":
-            return g.source or NO_SOURCE
-        person = scope.people.get(g.owner_id) if g.owner_id is not None else None
-        return (person.team if person else None) or NO_TEAM
-
+            label = key or NO_SOURCE
+        else:
+            person = scope.people.get(key) if key is not None else None
+            label = (person.team if person else None) or NO_TEAM
+        segments.setdefault(label, []).append(counts)
     rows: list[dict[str, Any]] = []
-    for key in sorted({segment(g) for g in groups}):
-        mine = [g for g in groups if segment(g) == key]
-        rows += _stage_rows(pipeline, stages, mine, prefix={by: key, "row_kind": by})
-    rows += _stage_rows(pipeline, stages, groups, prefix={by: ALL, "row_kind": "total"})
+    for label in sorted(segments):
+        rows += _stage_rows(pipeline, stages, total(segments[label]),
+                            prefix={by: label, "row_kind": by})
+    rows += _stage_rows(pipeline, stages, total(by_key.values()),
+                        prefix={by: ALL, "row_kind": "total"})
     return rows
+
+
+def _team_of(scope: Scope, owner_id: int | None) -> int | None:
+    person = scope.people.get(owner_id) if owner_id is not None else None
+    return person.team_id if person else None
 
 
 def _person_name(scope: Scope, owner_id: int | None) -> str:
