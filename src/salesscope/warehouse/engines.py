@@ -6,6 +6,8 @@ slower); each engine loads Arrow tables its own fastest way. Reports only ever s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import duckdb
@@ -35,6 +37,18 @@ class Engine(Protocol):
 
     def close(self) -> None:
         """Release the connection."""
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[None]:
+    """Everything inside commits together or not at all (DDL included, on both engines)."""
+    engine.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        engine.execute("ROLLBACK")
+        raise
+    engine.execute("COMMIT")
 
 
 class DuckDBEngine:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from salesscope.warehouse.engines import Engine
+from salesscope.warehouse.engines import Engine, transaction
 
 MIGRATIONS_TABLE = "schema_migrations"
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -70,17 +70,12 @@ def migrate(engine: Engine, target: int | None = None, written_by: str = "") -> 
     for step in all_migrations():
         if step.version <= have or (target is not None and step.version > target):
             continue
-        engine.execute("BEGIN")
-        try:
+        with transaction(engine):
             engine.execute(step.sql)
             by = written_by.replace("'", "''")
             engine.execute(
                 f"INSERT INTO {MIGRATIONS_TABLE} VALUES "
                 f"({step.version}, '{step.name}', CURRENT_TIMESTAMP, '{by}')"
             )
-            engine.execute("COMMIT")
-        except Exception:
-            engine.execute("ROLLBACK")
-            raise
         applied.append(step.version)
     return applied

@@ -21,7 +21,7 @@ from ibis.backends import BaseBackend
 
 from salesscope import __version__
 from salesscope.warehouse import derived, migrations
-from salesscope.warehouse.engines import DuckDBEngine, Engine, PostgresEngine
+from salesscope.warehouse.engines import DuckDBEngine, Engine, PostgresEngine, transaction
 from salesscope.warehouse.schema import TABLES, TABLES_BY_NAME, table
 
 
@@ -206,27 +206,17 @@ class Warehouse:
         for name in data:
             table(name)  # unknown names fail before anything changes
         self.invalidate()
-        self.engine.execute("BEGIN")
-        try:
+        with transaction(self.engine):
             for name, rows in data.items():
                 self.engine.execute(f"DELETE FROM {name}")
                 self.engine.append(name, _conform(name, rows))
             derived.refresh(self.engine, self.backend)
-            self.engine.execute("COMMIT")
-        except Exception:
-            self.engine.execute("ROLLBACK")
-            raise
 
     def refresh_derived(self) -> None:
         """Rebuild the derived tables (after a load that did not go through ``replace``)."""
         self.invalidate()
-        self.engine.execute("BEGIN")
-        try:
+        with transaction(self.engine):
             derived.refresh(self.engine, self.backend)
-            self.engine.execute("COMMIT")
-        except Exception:
-            self.engine.execute("ROLLBACK")
-            raise
 
 
 def _conform(name: str, rows: pa.Table) -> pa.Table:
