@@ -147,3 +147,22 @@ def test_a_postgresql_warehouse_answers_the_same(db: Path) -> None:
     finally:
         wh.engine.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         wh.close()
+
+
+def test_report_options_are_parsed_against_the_spec() -> None:
+    from salesscope.reports.errors import FilterError
+    from salesscope.reports.spec import ReportOption, ReportSpec
+
+    spec = ReportSpec("x", "X", "", (), lambda wh, f: None,  # type: ignore[arg-type,return-value]
+                      (ReportOption("break_min", int, 15, "breaks"), ReportOption("list", bool, False, "list")))
+    assert spec.with_defaults(spec.parse_options(["--break-min", "20", "--list"])) == {"break_min": 20, "list": True}
+    assert spec.with_defaults(spec.parse_options(["--break-min=5"])) == {"break_min": 5, "list": False}
+    with pytest.raises(FilterError, match="unknown option 'colour'; valid: --break-min, --list"):
+        spec.parse_options(["--colour", "red"])
+    with pytest.raises(FilterError, match="malformed --break-min 'soon'; valid: a whole number"):
+        spec.parse_options(["--break-min", "soon"])
+
+
+def test_funnel_takes_no_options(db: Path) -> None:
+    code, _, err = run("report", "funnel", "--db", str(db), "--limit", "5")
+    assert code == 2 and "unknown option 'limit'; valid: (none for this report)" in err

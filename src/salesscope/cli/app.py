@@ -100,6 +100,9 @@ def list_reports() -> None:
     for spec in registry.REPORTS:
         groupings = f" (--by {'|'.join(spec.groupings)})" if spec.groupings else ""
         out.print(f"[bold]{spec.name}[/bold]{groupings}: {spec.title}. {spec.summary}")
+        for opt in spec.options:
+            default = "" if opt.type is bool else f" (default {opt.default})"
+            out.print(f"    {opt.flag}: {opt.help}{default}", markup=False)
 
 
 def _split(values: list[str] | None) -> tuple[str, ...]:
@@ -117,8 +120,9 @@ def _parse_day(field: str, text: str) -> dt.date:
         fail(f"malformed {field} {text!r}; valid: a date YYYY-MM-DD")
 
 
-@app.command()
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def report(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Report name (see `salesscope reports`).")],
     db: DbOption = None,
     period: Annotated[str | None, typer.Option(help="YYYY-MM, YYYY-Www, YYYY-Qn or YYYY; omitted = all time.")] = None,
@@ -133,7 +137,7 @@ def report(
     fmt: Annotated[str, typer.Option("--format", help="table, json, csv or xlsx.")] = "table",
     output: Annotated[Path | None, typer.Option(help="Write to this file instead of the terminal.")] = None,
 ) -> None:
-    """Run one report with the common filters."""
+    """Run one report with the common filters, plus the report's own options (`salesscope reports`)."""
     if fmt not in formats.FORMATS:
         fail(f"unknown format {fmt!r}; valid: {', '.join(formats.FORMATS)}")
     if fmt == "xlsx" and output is None:
@@ -144,8 +148,9 @@ def report(
             fail("give either --period or --from/--to, not both")
         chosen = (Period.parse(period) if period
                   else Period.between(date_from, date_to) if (date_from or date_to) else None)
+        options = spec.with_defaults(spec.parse_options(ctx.args))
         filters = Filters(chosen, _split(pipeline), _split(manager), _split(team), _split(source),
-                          _split(tag), by)
+                          _split(tag), by, tuple(sorted(options.items())))
         with open_for_reading(db) as wh:
             result = spec.run(wh, filters)
     except FilterError as exc:

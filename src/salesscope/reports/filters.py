@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ibis
@@ -34,6 +34,17 @@ class Filters:
     sources: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     by: str | None = None
+    # Report-specific settings (see ReportSpec.options), as sorted (name, value) pairs.
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def option(self, name: str, default: Any = None) -> Any:
+        """A report-specific setting, or ``default`` when not given."""
+        return dict(self.options).get(name, default)
+
+    def with_options(self, **values: Any) -> Filters:
+        """The same filters with report-specific settings added or replaced."""
+        merged = {**dict(self.options), **values}
+        return replace(self, options=tuple(sorted(merged.items())))
 
     def describe(self) -> dict[str, Any]:
         """The filters as shown in a report's meta (JSON-friendly)."""
@@ -45,6 +56,7 @@ class Filters:
             "sources": list(self.sources),
             "tags": list(self.tags),
             "by": self.by,
+            **({"options": dict(self.options)} if self.options else {}),
         }
 
 
