@@ -219,6 +219,11 @@ def schema() -> None:
             out.print(f"  {c.name:<20} {c.type:<14} {c.description}", markup=False)
 
 
+# Command groups from other modules register here, one line each (keep this block last):
+# e.g. `app.add_typer(goals_commands.app, name="goals")` with the import at the top of the file.
+# -- command registrations --
+
+
 def main() -> None:
     """Console-script entry point: warehouse problems are one line and exit code 1."""
     try:

@@ -9,7 +9,10 @@ from salesscope.reports.result import ReportResult
 from salesscope.reports.spec import ReportSpec
 from salesscope.warehouse.store import Warehouse
 
-REPORTS: tuple[ReportSpec, ...] = (funnel.SPEC,)
+# One entry per report, in the order `salesscope reports` lists them.
+REPORTS: tuple[ReportSpec, ...] = (
+    funnel.SPEC,
+)
 
 
 def get(name: str) -> ReportSpec:
