@@ -16,6 +16,7 @@ from rich.console import Console
 
 from salesscope import __version__, formats
 from salesscope.cli.funnel_summary import summary_table
+from salesscope.cli.import_commands import import_app
 from salesscope.cli.warehouse_access import open_for_reading, open_for_writing
 from salesscope.reports import registry
 from salesscope.reports.errors import FilterError
@@ -222,6 +223,7 @@ def schema() -> None:
 # Command groups from other modules register here, one line each (keep this block last):
 # e.g. `app.add_typer(goals_commands.app, name="goals")` with the import at the top of the file.
 # -- command registrations --
+app.add_typer(import_app, name="import")
 
 
 def main() -> None:
