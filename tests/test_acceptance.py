@@ -84,8 +84,50 @@ def test_company_average_is_21_percent_and_mykyta_reads_below_it(home: Path) -> 
     assert len(teams) == 2
 
 
-def test_demo_without_no_serve_prints_the_funnel(tmp_path: Path) -> None:
-    done = salesscope("demo", "--today", "2026-06-15", home=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "Sales analysis: stage funnel" in done.stdout
-    assert "Serhiy Melnyk" in done.stdout and "Company average" in done.stdout
+def test_demo_without_no_serve_prints_the_funnel_and_serves_with_a_one_time_admin(tmp_path: Path) -> None:
+    """`salesscope demo`: builds, prints the seed month's funnel and an admin password, serves."""
+    import re
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "SALESSCOPE_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    env.pop("SALESSCOPE_DB", None)
+    demo = subprocess.Popen([str(SCRIPT), "demo", "--today", "2026-06-15", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        printed = ""
+        deadline = time.monotonic() + 120
+        while "Log in as admin with password" not in printed and time.monotonic() < deadline:
+            line = demo.stdout.readline() if demo.stdout else ""
+            if not line and demo.poll() is not None:
+                break
+            printed += line
+        assert "Sales analysis: stage funnel" in printed
+        assert "Serhiy Melnyk" in printed and "Company average" in printed
+        password = re.search(r"Log in as admin with password (\S+)", printed)
+        assert password, printed
+        url = f"http://127.0.0.1:{port}"
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        with httpx.Client(base_url=url, follow_redirects=False) as client:
+            form = client.get("/login").text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+            assert token
+            login = client.post("/login", data={"username": "admin", "password": password.group(1),
+                                                "csrf_token": token.group(1)})
+            assert login.status_code == 303
+            assert client.get("/reports/funnel.json?period=2026-05&manager=Serhiy").status_code == 200
+    finally:
+        demo.terminate()
+        demo.wait(timeout=30)
+    assert demo.returncode == 0
+    assert password.group(1) not in (tmp_path / "auth.sqlite3").read_bytes().decode("latin-1")

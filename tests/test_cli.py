@@ -58,7 +58,7 @@ def test_csv_has_the_json_columns(db: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0]) == ["pipeline", "stage", "stage_kind", "stage_order", "reached",
                              "reached_amount", "conversion_from_previous", "conversion_from_first",
-                             "lost", "lost_amount"]
+                             "lost", "lost_amount", "drill"]
     assert [(r["stage"], r["reached"], r["lost_amount"]) for r in rows[:5]] == [
         ("S1", "13", "200"), ("S2", "8", "700"), ("Proposal", "6", "0"), ("S4", "4", "400"),
         ("Won", "3", "0")]
@@ -157,6 +157,8 @@ def test_report_options_are_parsed_against_the_spec() -> None:
                       (ReportOption("break_min", int, 15, "breaks"), ReportOption("list", bool, False, "list")))
     assert spec.with_defaults(spec.parse_options(["--break-min", "20", "--list"])) == {"break_min": 20, "list": True}
     assert spec.with_defaults(spec.parse_options(["--break-min=5"])) == {"break_min": 5, "list": False}
+    kinds = ReportSpec("k", "K", "", (), spec.run, (ReportOption("kind", str, "", "kinds"),))
+    assert kinds.parse_options(["--kind", "note", "--kind=call_out"]) == {"kind": "note,call_out"}
     with pytest.raises(FilterError, match="unknown option 'colour'; valid: --break-min, --list"):
         spec.parse_options(["--colour", "red"])
     with pytest.raises(FilterError, match="malformed --break-min 'soon'; valid: a whole number"):

@@ -15,9 +15,12 @@ import typer
 from rich.console import Console
 
 from salesscope import __version__, formats
+from salesscope.cli import kommo_commands, sales_commands
 from salesscope.cli.funnel_summary import summary_table
 from salesscope.cli.import_commands import import_app
-from salesscope.cli.warehouse_access import open_for_reading, open_for_writing
+from salesscope.cli.warehouse_access import open_for_reading, open_for_writing, run_report
+from salesscope.cli.web_commands import register as register_web_commands
+from salesscope.cli.web_commands import serve_demo
 from salesscope.reports import registry
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters
@@ -70,8 +73,10 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed builds the same account.")] = 7,
     today: Annotated[str | None, typer.Option(help="Last day of the history, YYYY-MM-DD (default: today).")] = None,
     scale: Annotated[str, typer.Option(help="default (~20k deals) or large (~1M deals, for benchmarks).")] = "default",
+    host: Annotated[str, typer.Option(help="Address the dashboard listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port the dashboard listens on.")] = 8000,
 ) -> None:
-    """Build the demo account: 13+ months of a sales team's history, with every seed case."""
+    """Build the demo account (13+ months of a sales team's history, every seed case) and serve it."""
     from salesscope.demo import build_demo
 
     if scale not in ("default", "large"):
@@ -93,6 +98,7 @@ def demo(
     _console().print(summary_table(result, proposal_stage="Commercial proposal sent"))
     out.print(f"Every stage: salesscope report funnel --period {period.label} --by manager"
               f"{'' if db is None else f' --db {db}'}", markup=False)
+    serve_demo(db, host, port)
 
 
 @app.command("reports")
@@ -152,8 +158,7 @@ def report(
         options = spec.with_defaults(spec.parse_options(ctx.args))
         filters = Filters(chosen, _split(pipeline), _split(manager), _split(team), _split(source),
                           _split(tag), by, tuple(sorted(options.items())))
-        with open_for_reading(db) as wh:
-            result = spec.run(wh, filters)
+        result = run_report(db, spec, filters)  # through `serve` when it holds the warehouse
     except FilterError as exc:
         fail(str(exc))
     _emit(result, fmt, output)
@@ -223,6 +228,9 @@ def schema() -> None:
 # Command groups from other modules register here, one line each (keep this block last):
 # e.g. `app.add_typer(goals_commands.app, name="goals")` with the import at the top of the file.
 # -- command registrations --
+kommo_commands.register(app)
+register_web_commands(app)
+sales_commands.register(app)
 app.add_typer(import_app, name="import")
 
 
@@ -231,5 +239,5 @@ def main() -> None:
     try:
         app()
     except WarehouseError as exc:
-        err.print(f"salesscope: error: {exc}", markup=False, highlight=False)
+        err.print(f"salesscope: error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)

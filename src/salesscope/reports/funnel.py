@@ -7,9 +7,12 @@ its current owner, and so do we.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from salesscope.reports import drill
+from salesscope.reports.drill import DealListOptions
 from salesscope.reports.filters import Filters, Scope, resolve
 from salesscope.reports.funnel_counts import (
     CohortCounts,
@@ -81,6 +84,9 @@ def _columns(by: str | None, currency: str) -> list[ColumnSpec]:
         ColumnSpec("lost_amount", "Lost, amount", "money",
                    "Sum of the budgets of the deals counted in Lost: the money lost at this stage."
                    + avg_note, currency),
+        ColumnSpec("drill", "Drill", "string", "The `salesscope deals` query listing the deals "
+                   "counted in Reached (for Lost: lost_at=1 instead of reached=1). On average "
+                   "rows: every deal of the managers averaged."),
     ]
     return cols
 
@@ -97,12 +103,14 @@ def funnel(wh: Warehouse, filters: Filters) -> ReportResult:
         name = scope.pipeline_names[pipeline_id]
         mine = {segment: c for (p, segment), c in counts.items() if p == pipeline_id}
         pipe_stages = stages.get(pipeline_id, [])
+        base = replace(filters, pipelines=(str(pipeline_id),), by=None, options=())
         if by == "manager":
-            rows += _manager_rows(name, pipe_stages, mine, scope)
+            rows += _manager_rows(name, pipe_stages, mine, scope, base)
         elif by in ("team", "source"):
-            rows += _segment_rows(name, pipe_stages, mine, by, scope)
+            rows += _segment_rows(name, pipe_stages, mine, by, scope, base)
         else:
-            rows += _stage_rows(name, pipe_stages, total(mine.values()))
+            rows += _stage_rows(name, pipe_stages, total(mine.values()),
+                                drill_base=(base, DealListOptions()))
     return ReportResult.from_rows(
         NAME, TITLE, _columns(by, scope.currency), rows, filters.describe(), wh.data_as_of(),
     )
@@ -125,7 +133,7 @@ def _ratio(part: float, whole: float) -> float | None:
 
 def _stage_rows(
     pipeline: str, stages: list[Stage], counts: StageCounts, divisor: int = 1,
-    prefix: dict[str, Any] | None = None,
+    prefix: dict[str, Any] | None = None, drill_base: tuple[Filters, DealListOptions] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per stage; counts divided by ``divisor`` for average rows, rates always pooled."""
     per_stage = [counts.get(s.id, Counts()) for s in stages]
@@ -144,9 +152,18 @@ def _stage_rows(
             conversion_from_first=_ratio(c.reached, first),
             lost=_per(c.lost, divisor),
             lost_amount=_money(c.lost_amount, divisor),
+            drill=_drill(drill_base, stage),
         )
         rows.append(row)
     return rows
+
+
+def _drill(base: tuple[Filters, DealListOptions] | None, stage: Stage) -> str | None:
+    """The deal list behind a row's Reached (``drill.for_column`` gives Lost's)."""
+    if base is None:
+        return None
+    filters, options = base
+    return drill.query(filters, replace(options, stage=str(stage.id), mode="reached"))
 
 
 def _per(count: int, divisor: int) -> float | int:
@@ -163,7 +180,7 @@ def _has_deals(counts: StageCounts, stages: list[Stage]) -> bool:
 
 
 def _manager_rows(
-    pipeline: str, stages: list[Stage], by_owner: dict[Any, StageCounts], scope: Scope
+    pipeline: str, stages: list[Stage], by_owner: dict[Any, StageCounts], scope: Scope, base: Filters
 ) -> list[dict[str, Any]]:
     """Each shown manager's funnel, then the average of each of their teams, then the company's."""
     with_deals = [o for o, c in by_owner.items() if _has_deals(c, stages)]
@@ -176,7 +193,8 @@ def _manager_rows(
         person = scope.people.get(owner) if owner is not None else None
         prefix = {"manager": _person_name(scope, owner), "manager_id": owner,
                   "team": person.team if person else None, "row_kind": "manager"}
-        rows += _stage_rows(pipeline, stages, by_owner.get(owner, {}), prefix=prefix)
+        mine = (replace(base, managers=(str(owner),)), DealListOptions()) if owner is not None else None
+        rows += _stage_rows(pipeline, stages, by_owner.get(owner, {}), prefix=prefix, drill_base=mine)
     team_names = {p.team_id: p.team for p in scope.people.values() if p.team_id is not None}
     members_by_team: dict[int | None, list[int | None]] = {}
     for owner in with_deals:
@@ -186,12 +204,13 @@ def _manager_rows(
         name = team_names[team_id]
         prefix = {"manager": f"Team average: {name}", "manager_id": None, "team": name,
                   "row_kind": "team_average"}
+        team_base = (replace(base, managers=(), teams=(str(team_id),)), DealListOptions())
         rows += _stage_rows(pipeline, stages, total(by_owner[o] for o in members),
-                            max(len(members), 1), prefix)
+                            max(len(members), 1), prefix, team_base)
     prefix = {"manager": COMPANY_AVERAGE, "manager_id": None, "team": None,
               "row_kind": "company_average"}
     rows += _stage_rows(pipeline, stages, total(by_owner[o] for o in with_deals),
-                        max(len(with_deals), 1), prefix)
+                        max(len(with_deals), 1), prefix, (replace(base, managers=()), DealListOptions()))
     return rows
 
 
@@ -201,23 +220,29 @@ ALL = "All"
 
 
 def _segment_rows(
-    pipeline: str, stages: list[Stage], by_key: dict[Any, StageCounts], by: str, scope: Scope
+    pipeline: str, stages: list[Stage], by_key: dict[Any, StageCounts], by: str, scope: Scope,
+    base: Filters,
 ) -> list[dict[str, Any]]:
     """One funnel per team or source, then the funnel of them all together."""
     segments: dict[str, list[StageCounts]] = {}
+    drills: dict[str, tuple[Filters, DealListOptions]] = {}
     for key, counts in by_key.items():
         if by == "source":
             label = key or NO_SOURCE
+            drills[label] = (base, DealListOptions(crm_source=key or ""))
         else:
             person = scope.people.get(key) if key is not None else None
             label = (person.team if person else None) or NO_TEAM
+            drills[label] = ((replace(base, teams=(str(person.team_id),)), DealListOptions())
+                             if person and person.team_id is not None
+                             else (base, DealListOptions(no_team=True)))
         segments.setdefault(label, []).append(counts)
     rows: list[dict[str, Any]] = []
     for label in sorted(segments):
         rows += _stage_rows(pipeline, stages, total(segments[label]),
-                            prefix={by: label, "row_kind": by})
+                            prefix={by: label, "row_kind": by}, drill_base=drills[label])
     rows += _stage_rows(pipeline, stages, total(by_key.values()),
-                        prefix={by: ALL, "row_kind": "total"})
+                        prefix={by: ALL, "row_kind": "total"}, drill_base=(base, DealListOptions()))
     return rows
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from salesscope.reports import funnel
+from salesscope.reports import calls, employees, events, funnel, goals, metrics_report, summary, worktime
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters
 from salesscope.reports.result import ReportResult
@@ -12,6 +12,13 @@ from salesscope.warehouse.store import Warehouse
 # One entry per report, in the order `salesscope reports` lists them.
 REPORTS: tuple[ReportSpec, ...] = (
     funnel.SPEC,
+    employees.SPEC,
+    events.SPEC,
+    worktime.SPEC,
+    calls.SPEC,
+    summary.SPEC,
+    goals.SPEC,
+    metrics_report.SPEC,
 )
 
 

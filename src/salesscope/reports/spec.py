@@ -79,11 +79,14 @@ class ReportSpec:
             opt = self.option(key.replace("-", "_"))
             if opt.type is bool and not inline:
                 values[opt.name] = True
-            elif inline:
-                values[opt.name] = opt.parse(inline)
-            elif i + 1 < len(args):
-                i += 1
-                values[opt.name] = opt.parse(args[i])
+            elif inline or i + 1 < len(args):
+                if not inline:
+                    i += 1
+                value = opt.parse(inline or args[i])
+                # A repeated text option adds to the list (`--kind note --kind call_out`).
+                if opt.type is str and opt.name in values:
+                    value = f"{values[opt.name]},{value}"
+                values[opt.name] = value
             else:
                 raise FilterError(opt.flag, "", [opt.expects], reason="missing value for")
             i += 1

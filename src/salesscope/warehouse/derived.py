@@ -14,6 +14,7 @@ import ibis
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
+from salesscope.warehouse import derived_activity
 from salesscope.warehouse.engines import Engine
 
 DEAL_PROGRESS = "deal_progress"
@@ -119,3 +120,4 @@ def refresh(engine: Engine, backend: BaseBackend) -> None:
     select = str(ibis.to_sql(deal_progress(backend)))
     engine.execute(f"DROP TABLE IF EXISTS {DEAL_PROGRESS}")
     engine.execute(f"CREATE TABLE {DEAL_PROGRESS} AS {select}")
+    derived_activity.refresh(engine)

@@ -15,7 +15,7 @@ import ibis
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from salesscope.warehouse.schema import quote_ident
+from salesscope.warehouse.schema import TABLES_BY_NAME, quote_ident
 
 
 class Engine(Protocol):
@@ -31,6 +31,12 @@ class Engine(Protocol):
 
     def append(self, table: str, data: pa.Table) -> None:
         """Append Arrow rows to a table, matching columns by name."""
+
+    def upsert(self, table: str, data: pa.Table) -> None:
+        """Insert Arrow rows, replacing the given columns of rows whose primary key exists.
+
+        The rows must have unique keys (``Warehouse.upsert`` keeps the last row per key).
+        """
 
     def ibis(self) -> BaseBackend:
         """A fresh Ibis backend for reading (one per thread: Ibis backends are not thread-safe)."""
@@ -49,6 +55,16 @@ def transaction(engine: Engine) -> Iterator[None]:
         engine.execute("ROLLBACK")
         raise
     engine.execute("COMMIT")
+
+
+def _upsert_sql(table: str, columns: list[str], source: str) -> str:
+    """``INSERT … ON CONFLICT (key) DO UPDATE``: the same statement on DuckDB and PostgreSQL."""
+    key = TABLES_BY_NAME[table].primary_key
+    cols = ", ".join(quote_ident(c) for c in columns)
+    updates = ", ".join(f"{quote_ident(c)} = EXCLUDED.{quote_ident(c)}" for c in columns if c not in key)
+    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    keys = ", ".join(quote_ident(k) for k in key)
+    return f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {source} ON CONFLICT ({keys}) {action}"
 
 
 class DuckDBEngine:
@@ -78,6 +94,15 @@ class DuckDBEngine:
             self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _salesscope_incoming")
         finally:
             self.con.unregister("_salesscope_incoming")
+
+    def upsert(self, table: str, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return
+        self.con.register("_salesscope_upsert", data)
+        try:
+            self.con.execute(_upsert_sql(table, data.column_names, "_salesscope_upsert"))
+        finally:
+            self.con.unregister("_salesscope_upsert")
 
     def ibis(self) -> BaseBackend:
         return ibis.duckdb.from_connection(self.con.cursor())
@@ -123,6 +148,16 @@ class PostgresEngine:
                 columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
                 for row in zip(*columns, strict=True):
                     copy.write_row([_pg_value(v) for v in row])
+
+    def upsert(self, table: str, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return
+        # COPY into a session-private twin of the table, then one INSERT … ON CONFLICT from it.
+        staging = f"_salesscope_upsert_{table}"
+        self.con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table})")  # type: ignore[arg-type]
+        self.con.execute(f"TRUNCATE {staging}")  # type: ignore[arg-type]
+        self.append(staging, data)
+        self.con.execute(_upsert_sql(table, data.column_names, staging))  # type: ignore[arg-type]
 
     def ibis(self) -> BaseBackend:
         return ibis.postgres.from_connection(self.con)

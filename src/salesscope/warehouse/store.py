@@ -20,7 +20,7 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from salesscope import __version__
-from salesscope.warehouse import derived, migrations
+from salesscope.warehouse import derived, derived_activity, migrations
 from salesscope.warehouse.engines import DuckDBEngine, Engine, PostgresEngine, transaction
 from salesscope.warehouse.schema import TABLES, TABLES_BY_NAME, table
 
@@ -123,7 +123,9 @@ class Warehouse:
             f"'{derived.DEAL_PROGRESS}' AND table_schema = current_schema() "
             "ORDER BY ordinal_position"
         )
-        return [r[0] for r in rows] == list(derived.DEAL_PROGRESS_COLUMNS)
+        return [r[0] for r in rows] == list(derived.DEAL_PROGRESS_COLUMNS) and derived_activity.current(
+            self.engine
+        )
 
     def _has_migrations(self) -> bool:
         return self._has_table(migrations.MIGRATIONS_TABLE)
@@ -212,11 +214,36 @@ class Warehouse:
                 self.engine.append(name, _conform(name, rows))
             derived.refresh(self.engine, self.backend)
 
+    def upsert(self, data: Mapping[str, pa.Table]) -> None:
+        """Insert or update rows by primary key, all tables in one transaction; no refresh.
+
+        For incremental loads (a connector's page plus its checkpoint): a row seen twice, in one
+        batch or across loads, ends as its last version. Call ``refresh_derived`` after the load.
+        """
+        for name in data:
+            table(name)  # unknown names fail before anything changes
+        self.invalidate()
+        with transaction(self.engine):
+            for name, rows in data.items():
+                self.engine.upsert(name, _last_per_key(name, _conform(name, rows)))
+
     def refresh_derived(self) -> None:
         """Rebuild the derived tables (after a load that did not go through ``replace``)."""
         self.invalidate()
         with transaction(self.engine):
             derived.refresh(self.engine, self.backend)
+
+
+def _last_per_key(name: str, rows: pa.Table) -> pa.Table:
+    """Keep the last row of each primary key (an upsert may not touch one row twice)."""
+    key = TABLES_BY_NAME[name].primary_key
+    if rows.num_rows < 2:
+        return rows
+    numbered = rows.append_column("_row", pa.array(range(rows.num_rows), pa.int64()))
+    last = numbered.group_by(list(key), use_threads=False).aggregate([("_row", "max")])
+    if last.num_rows == rows.num_rows:
+        return rows
+    return rows.take(last["_row_max"])
 
 
 def _conform(name: str, rows: pa.Table) -> pa.Table:

@@ -1,0 +1,176 @@
+"""Benchmark: a Kommo sync of a ~50k-lead fake account at Kommo's real rate limit (not a test).
+
+The fake Kommo of ``tests/kommo`` runs in its own process (its memory is not the sync's), built
+from stacked demo accounts, limiting to 7 requests/s with 429s as Kommo does. The sync runs in
+another process with the default settings (6.5 requests/s), into a fresh DuckDB file. Reported:
+
+- requests made vs the minimum possible (one request per page of each list, a 204 for an empty
+  list, the reference lists), and how many were retried;
+- achieved requests/s vs the 7/s ceiling (goal >= 90% with zero 429s), over the request phase;
+- peak RSS of the sync process (goal < 300 MB, flat in account size: two sizes are measured),
+  while reading pages and including the final rebuild of the derived tables;
+- requests of an incremental sync of the unchanged account (goal <= 15).
+
+    python bench/sync.py [--sizes 10000,50000]     # about 11 minutes at 6.5 requests/s
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+CEILING = 7.0
+DEMO_DEALS = 20_072
+"""Deals of one demo account (seed 7, 2026-06-15); a size is made of copies of every 2nd deal."""
+TOUCH_EVERY = 10
+"""Keep one call, task, note and message in 10 (stage moves and creations all): about five events
+per lead, so 50k leads take ~9 minutes at Kommo's rate rather than half an hour."""
+
+
+def account_shape(leads: int) -> tuple[int, int]:
+    """(copies, every) of the demo account giving about ``leads`` leads."""
+    every = 2
+    copies = max(1, round(leads / (DEMO_DEALS / every)))
+    return copies, every
+
+
+# -- the fake, in its own process ------------------------------------------------------------------
+
+def serve(leads: int) -> None:
+    from kommo.fake_account import build_account
+    from kommo.fake_server import FakeKommo, FakeOptions
+
+    copies, every = account_shape(leads)
+    account = build_account(every=every, copies=copies, touch_every=TOUCH_EVERY)
+    fake = FakeKommo(account, FakeOptions(rate_limit=CEILING, retry_after=1)).start()
+    print(json.dumps({"url": fake.url, "token": fake.options.token, "minimum": minimum_requests(account)}), flush=True)
+    sys.stdin.read()  # serve until the parent closes our stdin
+    fake.stop()
+
+
+def minimum_requests(account: Any) -> int:
+    """Pages a perfect client needs: every list read once at its page size, 1 for an empty one."""
+    def pages(n: int, size: int) -> int:
+        return max(1, math.ceil(n / size))
+
+    lists = [
+        (len(account.users), 250), (len(account.loss_reasons), 250), (len(account.leads), 250),
+        (len(account.deleted_leads), 250), (len(account.contacts), 250), (len(account.companies), 250),
+        (len(account.tasks), 250), *[(len(n), 250) for n in account.notes.values()], (len(account.events), 100),
+    ]
+    return 2 + sum(pages(n, size) for n, size in lists)  # + account and pipelines
+
+
+# -- the sync, in its own process ------------------------------------------------------------------
+
+def run(url: str, token: str, db: str) -> None:
+    from salesscope.connectors.kommo.auth import LongLivedToken
+    from salesscope.connectors.kommo.client import ClientOptions, KommoClient
+    from salesscope.connectors.kommo.sync import sync
+    from salesscope.warehouse.store import Warehouse
+
+    stamps: list[float] = []
+    peaks: dict[str, float] = {}
+    wh = Warehouse.open(db)
+    rebuild = Warehouse.refresh_derived
+
+    def measured_rebuild(self: Warehouse) -> None:
+        """The first sync's rebuild of the derived tables (``warehouse.derived``), measured apart."""
+        peaks.setdefault("streaming_peak_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        began = time.monotonic()
+        rebuild(self)
+        peaks.setdefault("derived_seconds", time.monotonic() - began)
+
+    Warehouse.refresh_derived = measured_rebuild  # type: ignore[method-assign]
+
+    class TimedClient(KommoClient):
+        def _send(self, *args: Any, **kwargs: Any) -> Any:
+            stamps.append(time.monotonic())
+            return super()._send(*args, **kwargs)
+
+    with TimedClient(url, LongLivedToken(token), ClientOptions()) as client:
+        began = time.monotonic()
+        first = sync(wh, client)
+        seconds = time.monotonic() - began
+        span = stamps[-1] - stamps[0]
+        phase_requests = len(stamps)
+        statuses = dict(client.stats.by_status)
+        retries = client.stats.retries
+        second = sync(wh, client)
+    counts = wh.counts()
+    wh.close()
+    print(json.dumps({
+        "requests": first.requests, "seconds": seconds, "rate": (phase_requests - 1) / span,
+        "statuses": statuses, "retries": retries, "rows": first.rows, "deals": counts["deals"],
+        "activities": counts["activities"], "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "incremental_requests": second.requests, **peaks,
+    }), flush=True)
+
+
+# -- both, per size ----------------------------------------------------------------------------------
+
+def measure(leads: int) -> dict[str, Any]:
+    here = str(Path(__file__).resolve())
+    fake = subprocess.Popen([sys.executable, here, "serve", str(leads)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert fake.stdout is not None and fake.stdin is not None
+    info = json.loads(fake.stdout.readline())
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            done = subprocess.run([sys.executable, here, "run", info["url"], info["token"], f"{folder}/w.duckdb"],
+                                  capture_output=True, text=True, check=True)
+    finally:
+        fake.stdin.close()
+        fake.wait()
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["minimum"] = info["minimum"]
+    result["leads"] = leads
+    return result
+
+
+def report(results: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("leads (deals)", "activities", "requests / minimum", "retried", "429s", "req/s (of 7)",
+                  "sync time", "peak RSS: pages / with derived rebuild", "incremental requests",
+                  title="Kommo sync benchmark")
+    for r in results:
+        share = r["rate"] / CEILING
+        table.add_row(f"{r['leads']:,} ({r['deals']:,})", f"{r['activities']:,}",
+                      f"{r['requests']:,} / {r['minimum']:,}", str(r["retries"]),
+                      str(r["statuses"].get("429", 0)), f"{r['rate']:.2f} ({share:.0%})",
+                      f"{r['seconds'] / 60:.1f} min",
+                      f"{r['streaming_peak_rss_mb']:.0f} / {r['peak_rss_mb']:.0f} MB ({r['derived_seconds']:.0f} s)",
+                      str(r["incremental_requests"]))
+    Console().print(table)
+    print(json.dumps(results, indent=2))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", nargs="?", default="bench", choices=("bench", "serve", "run"))
+    parser.add_argument("args", nargs="*")
+    parser.add_argument("--sizes", default="10000,50000", help="Lead counts to measure, comma-separated.")
+    options = parser.parse_args()
+    if options.mode == "serve":
+        serve(int(options.args[0]))
+    elif options.mode == "run":
+        run(*options.args)
+    else:
+        report([measure(int(size)) for size in options.sizes.split(",")])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""``salesscope deals``: the deals behind any number of a report, with links to the CRM.
+
+The options are turned into the same query string a report row's ``drill`` column holds, and
+parsed by ``reports.drill`` — so ``--drill 'period=2026-05&manager=7&stage=10014&reached=1'`` and
+the equivalent options list the same deals, as the dashboard's ``/deals?…`` page does.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+from urllib.parse import parse_qsl, urlencode
+
+import typer
+from rich.console import Console
+
+from salesscope import formats
+from salesscope.cli.warehouse_access import open_for_reading
+from salesscope.reports import drill
+from salesscope.reports.deal_list import deal_list
+from salesscope.reports.errors import FilterError
+from salesscope.reports.result import ReportResult
+
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Warehouse file or postgresql:// URL "
+                 "(else $SALESSCOPE_DB, else $SALESSCOPE_HOME/salesscope.duckdb)."),
+]
+FormatOption = Annotated[str, typer.Option("--format", help="table, json, csv or xlsx.")]
+OutputOption = Annotated[Path | None, typer.Option(help="Write to this file instead of the terminal.")]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One line on stderr and an exit code: 2 for bad input."""
+    err.print(f"salesscope: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def check_format(fmt: str, output: Path | None, allowed: tuple[str, ...] = formats.FORMATS) -> None:
+    if fmt not in allowed:
+        fail(f"unknown format {fmt!r}; valid: {', '.join(allowed)}")
+    if fmt == "xlsx" and output is None:
+        fail("--format xlsx needs --output FILE.xlsx")
+
+
+def emit(result: ReportResult, fmt: str, output: Path | None) -> None:
+    """Write a result as the format asks, to the terminal or a file."""
+    if fmt == "xlsx":
+        assert output is not None
+        formats.write_xlsx(result, output)
+    elif fmt in ("json", "csv"):
+        text = formats.to_json(result) if fmt == "json" else formats.to_csv(result)
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    elif output:
+        with output.open("w", encoding="utf-8") as fh:
+            Console(file=fh, width=200).print(formats.to_rich_table(result))
+    else:
+        out = Console()
+        (out if out.is_terminal else Console(width=200)).print(formats.to_rich_table(result))
+    if output:
+        err.print(f"Wrote {result.report} ({len(result.rows)} rows) to {output}")
+
+
+def deals(
+    db: DbOption = None,
+    period: Annotated[str | None, typer.Option(help="YYYY-MM, YYYY-Www, YYYY-Qn or YYYY; omitted = all time.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day (inclusive), YYYY-MM-DD.")] = None,
+    pipeline: Annotated[list[str] | None, typer.Option(help="Pipeline name or id; repeat for several.")] = None,
+    manager: Annotated[list[str] | None, typer.Option(help="Manager: CRM id, full or first name.")] = None,
+    team: Annotated[list[str] | None, typer.Option(help="Team name or id.")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Lead source or utm_source.")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="Deal tag (any of them).")] = None,
+    stage: Annotated[str | None, typer.Option(help="Stage name or id: deals now in it, or with "
+                                              "--reached / --lost-at.")] = None,
+    reached: Annotated[bool, typer.Option("--reached", help="Deals that reached --stage, as the "
+                                          "funnel counts them.")] = False,
+    lost_at: Annotated[bool, typer.Option("--lost-at", help="Deals lost at --stage.")] = False,
+    status: Annotated[str | None, typer.Option(help="open, won or lost (the outcome now).")] = None,
+    dated: Annotated[str | None, typer.Option(help="Which date the period applies to: created "
+                                              "(default) or closed.")] = None,
+    open_at: Annotated[str | None, typer.Option(help="Deals open at the end of this local day, "
+                                                "YYYY-MM-DD.")] = None,
+    channel: Annotated[str | None, typer.Option(help="utm_source, else CRM source, else (none).")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many deals (oldest first).")] = None,
+    drill_query: Annotated[str | None, typer.Option("--drill", help="A report row's drill query, "
+                                                    "e.g. 'period=2026-05&manager=7'.")] = None,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+) -> None:
+    """List the deals behind a report's number (with CRM links), by filters or a drill query."""
+    check_format(fmt, output)
+    pairs = [(k, v) for k, values in (
+        ("period", [period]), ("from", [date_from]), ("to", [date_to]), ("pipeline", pipeline),
+        ("manager", manager), ("team", team), ("source", source), ("tag", tag), ("stage", [stage]),
+        ("reached", ["1" if reached else None]), ("lost_at", ["1" if lost_at else None]),
+        ("status", [status]), ("dated", [dated]), ("open_at", [open_at]), ("channel", [channel]),
+        ("limit", [str(limit) if limit is not None else None]),
+    ) for v in values or [] if v is not None]
+    pairs += parse_qsl((drill_query or "").lstrip("?"), keep_blank_values=True)
+    try:
+        filters, options = drill.parse(urlencode(pairs))
+        with open_for_reading(db) as wh:
+            result = deal_list(wh, filters, options)
+    except FilterError as exc:
+        fail(str(exc))
+    emit(result, fmt, output)

@@ -1,0 +1,50 @@
+"""The Kommo connector's entry points for a server: the scheduled job and the webhook drain.
+
+``salesscope serve`` discovers ``scheduled_sync`` (its ``sync`` job) and mounts
+``webhooks.make_router``; both share ``INBOX``. The server calls these under its writer lock, so
+nothing here opens the warehouse or decides when to run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from salesscope.connectors.kommo.connection import load_connection, open_client, run_configured_sync
+from salesscope.connectors.kommo.errors import KommoNotConnected
+from salesscope.connectors.kommo.targeted import WebhookInbox, fetch_changes
+from salesscope.secrets import SecretStore
+from salesscope.warehouse.store import Warehouse
+
+INBOX = WebhookInbox()
+"""Webhook notices received by this process and not fetched yet."""
+
+
+def drain_webhooks(wh: Warehouse) -> Mapping[str, Any] | None:
+    """Fetch what the webhooks received so far named (a no-op when none came)."""
+    notice = INBOX.take()
+    if notice is None:
+        return {"webhooks": 0}
+    try:
+        connection = load_connection()
+    except KommoNotConnected:
+        return {"skipped": "Kommo is not connected"}
+    try:
+        with open_client(connection, SecretStore()) as client:
+            written = fetch_changes(wh, client, notice, connection.overlap_s)
+    except Exception:
+        INBOX.put(notice)  # not lost: the next drain (or the next sync) tries again
+        raise
+    return {"webhook_records": notice.counts(), "rows": written}
+
+
+def scheduled_sync(wh: Warehouse) -> Mapping[str, Any] | None:
+    """The server's ``sync`` job: pending webhook fetches, then an incremental sync."""
+    try:
+        load_connection()
+    except KommoNotConnected:
+        return {"skipped": "Kommo is not connected (salesscope connect kommo)"}
+    INBOX.take()  # the sync reads everything the pending notices name
+    report = run_configured_sync(wh)
+    return {"requests": report.requests, "rows": report.rows, "resumed": report.resumed,
+            "seconds": round(report.seconds, 1)}

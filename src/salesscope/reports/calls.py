@@ -1,0 +1,144 @@
+"""Calls: who calls how much and how well, when in the week, and the calls themselves.
+
+Read from the call log (``calls``, materialised with local time as ``call_facts``), credited to
+the manager on the call. Kommo's call statuses are mapped to two outcomes so that
+answered + missed = calls (``derived_activity.ANSWERED_STATUSES``): **answered** is status
+``answered`` (a conversation took place); **missed** is every other status — ``missed``,
+``busy``, ``voicemail`` (no one picked up: the message left is not a conversation) and any other
+the CRM reports. An *effective* call is one of at least ``--min-duration`` seconds, whatever its
+status, because a short answered call is rarely a conversation. Three layouts: per manager
+(default; every listed manager, zeros included), the week's day × hour table (``--by hour``) and
+the list of calls with recordings (``--list``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from salesscope.reports import activity_people as people
+from salesscope.reports.activity_cache import activity_table
+from salesscope.reports.activity_calendar import spans, working_days
+from salesscope.reports.activity_call_counts import metrics, summed
+from salesscope.reports.activity_call_layouts import LIST_COLUMNS, hour_rows, list_columns
+from salesscope.reports.activity_result import from_columns
+from salesscope.reports.activity_scope import FILTERS_NOTE, has_deal_filter, in_scope
+from salesscope.reports.errors import FilterError
+from salesscope.reports.filters import Filters, Scope, resolve
+from salesscope.reports.result import ColumnSpec, ReportResult
+from salesscope.reports.spec import ReportOption, ReportSpec
+from salesscope.warehouse.derived_activity import CALL_DAY_COUNTS, CALL_FACTS, EFFECTIVE_CALL_S
+from salesscope.warehouse.store import Warehouse
+
+NAME = "calls"
+TITLE = "Calls per manager"
+SUMMARY = ("Per manager: incoming, outgoing, answered and missed calls, talk time, effective calls "
+           "(at least --min-duration seconds) and calls per working day; --by hour gives the "
+           "day-of-week × hour table, --list the calls with recording links." + FILTERS_NOTE)
+MIN_DURATION = EFFECTIVE_CALL_S
+
+COLUMNS = (
+    ColumnSpec("manager", "Manager", "string", "The manager on the call; Total for the listed "
+               "managers together."),
+    ColumnSpec("manager_id", "Manager id", "integer", "CRM id of the manager."),
+    ColumnSpec("team", "Team", "string", "The manager's team."),
+    ColumnSpec("row_kind", "Row", "string", "manager or total."),
+    ColumnSpec("calls", "Calls", "integer", "Calls in the period, incoming and outgoing."),
+    ColumnSpec("incoming", "Incoming", "integer", "Calls with direction in."),
+    ColumnSpec("outgoing", "Outgoing", "integer", "Calls with direction out."),
+    ColumnSpec("answered", "Answered", "integer", "Calls with status answered: a conversation "
+               "took place."),
+    ColumnSpec("missed", "Missed", "integer", "Every other call: missed, busy, voicemail or any "
+               "other status; answered + missed = calls."),
+    ColumnSpec("total_duration_s", "Talk time", "integer", "Sum of duration_s of all calls "
+               "(voicemail messages included).", "s"),
+    ColumnSpec("avg_duration_s", "Avg answered call", "number", "Mean duration_s of the answered "
+               "calls (missed ones would only drag it towards zero); empty without any.", "s"),
+    ColumnSpec("effective_calls", "Effective calls", "integer", "Calls of at least --min-duration "
+               "seconds (default 60), whatever their status."),
+    ColumnSpec("working_days", "Working days", "integer", "Monday-Friday days of the period, up "
+               "to the last day of data, from the manager's first action ever and (for a "
+               "deactivated user) to the last: the days work time lists."),
+    ColumnSpec("calls_per_day", "Calls per day", "number", "Calls / working days (a day off "
+               "with no calls counts: it is a working day without calls); empty without any."),
+)
+
+OPTIONS = (
+    ReportOption("min_duration", int, MIN_DURATION,
+                 "a call of at least this many seconds is effective"),
+    ReportOption("list", bool, False, "list the calls themselves, newest first, with recordings"),
+    ReportOption("limit", int, 0, "with --list: at most N calls, the newest (0: every call)"),
+)
+
+
+def calls(wh: Warehouse, filters: Filters) -> ReportResult:
+    """Calls per manager, per weekday and hour (``--by hour``) or one by one (``--list``)."""
+    scope = resolve(wh, filters, SPEC.groupings)
+    min_duration = int(filters.option("min_duration", MIN_DURATION))
+    if min_duration < 0:
+        raise FilterError("--min-duration", str(min_duration), ["0 or more seconds"],
+                          reason="invalid --min-duration")
+    listing = bool(filters.option("list", False))
+    if listing and filters.by == "hour":
+        raise FilterError("--by", "hour", ["manager (or no --by) with --list"],
+                          reason="--list lists calls one by one; it takes no grouping")
+    if filters.by != "hour" and not listing:
+        return from_columns(NAME, TITLE, COLUMNS, _manager_columns(wh, scope, min_duration),
+                            filters.describe(), wh.data_as_of())
+    t = in_scope(activity_table(wh, CALL_FACTS), scope, person="author_id")
+    if listing:
+        values = list_columns(wh, scope, t, min_duration, int(filters.option("limit", 0)))
+        return from_columns(NAME, "Calls", LIST_COLUMNS, values, filters.describe(),
+                            wh.data_as_of())
+    columns, rows = hour_rows(metrics(t, min_duration), t)
+    return ReportResult.from_rows(NAME, "Calls by day of the week and hour", columns, rows,
+                                  filters.describe(), wh.data_as_of())
+
+
+def _manager_columns(wh: Warehouse, scope: Scope, min_duration: int) -> dict[str, list[Any]]:
+    """A row per listed manager and the total, column by column. At the default --min-duration
+    and without a deal filter the sums are read from the calls counted per day at load time."""
+    if min_duration == EFFECTIVE_CALL_S and not has_deal_filter(scope):
+        t = in_scope(activity_table(wh, CALL_DAY_COUNTS), scope, person="author_id")
+        sums = summed(t)
+    else:
+        t = in_scope(activity_table(wh, CALL_FACTS), scope, person="author_id")
+        sums = metrics(t, min_duration)
+    table = t.group_by("author_id").aggregate(**sums).to_pyarrow()
+    ids = table["author_id"].to_pylist()
+    spans_ = spans(wh, scope)
+    shown = people.listed(scope, people.everyone(scope, set(ids), spans_.by_person))
+    position = {person: i for i, person in enumerate(ids)}
+    picked = [position.get(person) for person in shown]
+    col = {name: _with_total(_picked(table[name].to_pylist(), picked)) for name in sums}
+    days = _with_total([working_days(scope, spans_, person) for person in shown])
+    identities = [people.identity(scope, person) for person in shown]
+    calls, answered = col["calls"], col["answered"]
+    return {
+        "manager": [i["manager"] for i in identities] + ["Total"],
+        "manager_id": [*shown, None],
+        "team": [i["team"] for i in identities] + [None],
+        "row_kind": ["manager"] * len(shown) + ["total"],
+        "calls": calls,
+        "incoming": col["incoming"],
+        "outgoing": [c - i for c, i in zip(calls, col["incoming"], strict=True)],
+        "answered": answered,
+        "missed": [c - a for c, a in zip(calls, answered, strict=True)],
+        "total_duration_s": col["total_duration_s"],
+        "avg_duration_s": [round(d / a, 1) if a else None
+                           for d, a in zip(col["answered_duration_s"], answered, strict=True)],
+        "effective_calls": col["effective_calls"],
+        "working_days": days,
+        "calls_per_day": [round(c / d, 2) if d else None for c, d in zip(calls, days, strict=True)],
+    }
+
+
+def _picked(values: list[Any], positions: list[int | None]) -> list[int]:
+    """The values at ``positions`` (0 where there is none: a manager without calls)."""
+    return [values[i] or 0 if i is not None else 0 for i in positions]
+
+
+def _with_total(values: list[int]) -> list[int]:
+    return [*values, sum(values)]
+
+
+SPEC = ReportSpec(NAME, TITLE, SUMMARY, ("manager", "hour"), calls, OPTIONS)
