@@ -137,7 +137,8 @@ def test_funnel_page_shows_serhiys_200_90_15(web: WebApp) -> None:
     text = page.text
     for number in (">200<", ">90<", ">15<"):
         assert number in text
-    assert 'data-definition="Deals of the cohort that were ever in this stage' in text
+    # the page is in Ukrainian (the default), so is the definition of every column
+    assert 'data-definition="Угоди когорти, які будь-коли були на цьому етапі' in text
     assert "/deals?" in text and "reached=1" in text
     assert '"type": "funnel"' in text
 

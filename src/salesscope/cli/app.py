@@ -9,15 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from salesscope import __version__, formats
+from salesscope import __version__
 from salesscope.cli import kommo_commands, sales_commands
 from salesscope.cli.funnel_summary import summary_table
 from salesscope.cli.import_commands import import_app
+from salesscope.cli.output import DbOption, check_format, console, emit, err, fail, out
 from salesscope.cli.warehouse_access import open_for_reading, open_for_writing, run_report
 from salesscope.cli.web_commands import register as register_web_commands
 from salesscope.cli.web_commands import serve_demo
@@ -25,7 +25,6 @@ from salesscope.reports import registry
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters
 from salesscope.reports.period import Period, last_full_month
-from salesscope.reports.result import ReportResult
 from salesscope.warehouse.schema import TABLES
 from salesscope.warehouse.store import WarehouseError
 
@@ -36,20 +35,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Warehouse file or postgresql:// URL "
-                 "(else $SALESSCOPE_DB, else $SALESSCOPE_HOME/salesscope.duckdb)."),
-]
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """One line on stderr and an exit code: 2 for bad input, 1 for a broken environment."""
-    err.print(f"salesscope: error: {message}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def _version(value: bool) -> None:
@@ -95,7 +80,7 @@ def demo(
     filters = Filters(period=period, pipelines=("Sales",), by="manager")
     with open_for_reading(db) as wh:
         result = registry.run(wh, "funnel", filters)
-    _console().print(summary_table(result, proposal_stage="Commercial proposal sent"))
+    console().print(summary_table(result, proposal_stage="Commercial proposal sent"))
     out.print(f"Every stage: salesscope report funnel --period {period.label} --by manager"
               f"{'' if db is None else f' --db {db}'}", markup=False)
     serve_demo(db, host, port)
@@ -145,10 +130,7 @@ def report(
     output: Annotated[Path | None, typer.Option(help="Write to this file instead of the terminal.")] = None,
 ) -> None:
     """Run one report with the common filters, plus the report's own options (`salesscope reports`)."""
-    if fmt not in formats.FORMATS:
-        fail(f"unknown format {fmt!r}; valid: {', '.join(formats.FORMATS)}")
-    if fmt == "xlsx" and output is None:
-        fail("--format xlsx needs --output FILE.xlsx")
+    check_format(fmt, output)
     try:
         spec = registry.get(name)
         if period and (date_from or date_to):
@@ -161,33 +143,7 @@ def report(
         result = run_report(db, spec, filters)  # through `serve` when it holds the warehouse
     except FilterError as exc:
         fail(str(exc))
-    _emit(result, fmt, output)
-
-
-def _console() -> Console:
-    """The terminal, or for a pipe a console wide enough that tables are not squeezed."""
-    return out if out.is_terminal else Console(width=200)
-
-
-def _emit(result: ReportResult, fmt: str, output: Path | None) -> None:
-    if fmt == "xlsx":
-        assert output is not None
-        formats.write_xlsx(result, output)
-    elif fmt in ("json", "csv"):
-        text = formats.to_json(result) if fmt == "json" else formats.to_csv(result)
-        if output:
-            output.write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
-    else:
-        # A pipe or file gets the whole table, not one wrapped to 80 columns.
-        if output:
-            with output.open("w", encoding="utf-8") as fh:
-                Console(file=fh, width=200).print(formats.to_rich_table(result))
-        else:
-            _console().print(formats.to_rich_table(result))
-    if output:
-        err.print(f"Wrote {result.report} ({len(result.rows)} rows) to {output}")
+    emit(result, fmt, output)
 
 
 @app.command()

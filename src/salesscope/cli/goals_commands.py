@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from salesscope import goals_store
-from salesscope.cli.deals_command import DbOption, FormatOption, check_format, emit, fail
+from salesscope.cli.output import DbOption, FormatOption, check_format, emit, fail
 from salesscope.cli.warehouse_access import open_for_reading, open_for_writing
 from salesscope.goals_store import Goal, GoalError
 from salesscope.reports.errors import FilterError

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from salesscope.cli.output import DbOption
 from salesscope.cli.warehouse_access import open_for_writing
 from salesscope.connectors.files import ImportInputError, ImportSummary, import_deals, import_users
 
@@ -28,8 +29,6 @@ FileArgument = Annotated[Path, typer.Argument(help="The export: .csv (UTF-8, UTF
                                               "cp1251; , ; or tab) or .xlsx.")]
 MappingOption = Annotated[Path, typer.Option("--mapping", help=r"Mapping TOML: \[columns], "
                                              r"\[stages], \[options] (see the help above).")]
-DbOption = Annotated[str | None, typer.Option("--db", help="Warehouse file or postgresql:// URL "
-                                              "(else $SALESSCOPE_DB, else $SALESSCOPE_HOME).")]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Check the file and show what "
                                             "would change; write nothing.")]
 

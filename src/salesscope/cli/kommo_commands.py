@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from salesscope.cli.output import DbOption
 from salesscope.cli.warehouse_access import (
     open_for_reading,
     open_for_writing,
@@ -48,8 +49,6 @@ kommo_app = typer.Typer(help="Kommo-specific commands.", no_args_is_help=True)
 webhooks_app = typer.Typer(help="Kommo webhooks: changes pushed to `salesscope serve`.", no_args_is_help=True)
 kommo_app.add_typer(webhooks_app, name="webhooks")
 
-DbOption = Annotated[str | None, typer.Option("--db", help="Warehouse file or postgresql:// URL "
-                                              "(else $SALESSCOPE_DB, else $SALESSCOPE_HOME/salesscope.duckdb).")]
 
 
 def register(app: typer.Typer) -> None:

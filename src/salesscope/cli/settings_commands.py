@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from salesscope import settings
-from salesscope.cli.deals_command import DbOption, FormatOption, check_format, emit, fail
+from salesscope.cli.output import DbOption, FormatOption, check_format, emit, fail
 from salesscope.cli.warehouse_access import open_for_reading, open_for_writing
 from salesscope.reports.result import ColumnSpec, ReportResult
 from salesscope.warehouse.store import Warehouse

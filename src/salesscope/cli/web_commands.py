@@ -17,13 +17,14 @@ import sys
 import threading
 import webbrowser
 from collections.abc import Callable
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from salesscope import paths
 from salesscope.auth.users import ROLES, UserError, UserStore
+from salesscope.cli.output import DbOption, fail
 from salesscope.cli.warehouse_access import open_for_writing, server_client
 from salesscope.warehouse.store import Warehouse, WarehouseError
 from salesscope.web import serverfile
@@ -34,15 +35,8 @@ err = Console(stderr=True)
 users_app = typer.Typer(help="Web users: who may log in to the dashboard and what each sees.",
                         no_args_is_help=True)
 
-DbOption = Annotated[str | None, typer.Option("--db", help="Warehouse file or postgresql:// URL "
-                                              "(else $SALESSCOPE_DB, else $SALESSCOPE_HOME/salesscope.duckdb).")]
 HostOption = Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")]
 PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"salesscope: error: {message}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

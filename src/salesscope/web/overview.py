@@ -90,6 +90,8 @@ class Tile:
     today: Span
     week: Span
     missing: str | None = None
+    # The definitions ``definition`` joins, one per source column, each to be translated alone.
+    definitions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,14 +138,14 @@ def _tile(run: RunReport, base: Filters, metric: Metric, today: dt.date, availab
             first = _run(run, source, base, day_period(today))
             if first is None:
                 continue
-            definition = " + ".join(first.definitions.get(c, "") for c in source.columns)
+            definitions = tuple(first.definitions.get(c, "") for c in source.columns)
             today_span = _span(run, source, metric, base, today, day_period)
             week_span = _span(run, source, metric, base, today, week_to_date)
         except Exception as exc:  # one broken report must not take the overview down
             log.warning("overview: %s failed: %s", source.report, exc)
             failures.append(f"the {source.report} report failed: {str(exc).splitlines()[0][:200]}")
             continue
-        return Tile(metric, definition, today_span, week_span)
+        return Tile(metric, " + ".join(definitions), today_span, week_span, definitions=definitions)
     needs = " or ".join(sorted({s.report for s in metric.sources}))
     reason = "; ".join(failures) or f"needs the {needs} report"
     return Tile(metric, "", Span(None), Span(None), missing=reason)

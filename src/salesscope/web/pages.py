@@ -136,6 +136,12 @@ def render(request: Request, template: str, user: WebUser | None, status: int = 
             return "—"
         return fmt.money(value, currency) if tile.metric.kind == "money" else fmt.count(value)
 
+    def tile_definition(tile: Any) -> str:
+        """A tile's definition in the page's language: each source column's, translated alone."""
+        if not tile.definitions:
+            return t(tile.definition) if tile.definition else ""
+        return " + ".join(t(part) for part in tile.definitions)
+
     def nav_label(spec: Any) -> str:
         key = f"nav.{spec.name}"
         text = t(key)
@@ -152,6 +158,7 @@ def render(request: Request, template: str, user: WebUser | None, status: int = 
         "request_value": lambda name: request.query_params.get(name, ""),
         "nav_label": nav_label,
         "tile_value": tile_value,
+        "tile_definition": tile_definition,
         "plotly_url": asset_url("plotly.min.js"),
         "asset": asset_url,
         "period_choices": _period_choices(wh.data_as_of()),

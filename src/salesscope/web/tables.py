@@ -18,6 +18,9 @@ from salesscope.web.cells import NUMERIC, CellFormatter, title_of
 from salesscope.web.i18n import Translator
 
 HIDDEN = {"drill", "row_kind", "stage_kind"}
+# Cells that hold text of the code, not data, read in the page's language: the metrics report's
+# label and definition of each metric (from ``reports.metrics.CATALOGUE``).
+TRANSLATED_CELLS = {("metrics", "label"), ("metrics", "definition")}
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,9 @@ def table_view(result: ReportResult, t: Translator, fmt: CellFormatter, limit: i
             href = deal_link(result.report, row, c.name) if counts and value is not None else None
             if c.name == "link" and isinstance(value, str) and value.startswith("http"):
                 href = value
-            cells.append(Cell(fmt.cell(value, c), title_of(value, c) if numeric else "", href, numeric))
+            text = fmt.cell(value, c)
+            if (result.report, c.name) in TRANSLATED_CELLS and isinstance(value, str):
+                text = t(value)
+            cells.append(Cell(text, title_of(value, c) if numeric else "", href, numeric))
         rows.append(Row(cells, str(row.get("row_kind") or "")))
     return TableView(headers, rows, result.table.num_rows)
