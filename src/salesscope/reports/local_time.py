@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -79,6 +80,25 @@ def to_local(values: pa.Array | pa.ChunkedArray, timezone: str) -> pa.Array | pa
     """Naive UTC timestamps as naive account-local timestamps (nulls stay null)."""
     zoned = pc.assume_timezone(values, "UTC").cast(pa.timestamp("us", timezone))
     return pc.local_timestamp(zoned)
+
+
+def to_local_numpy(values: pa.Array | pa.ChunkedArray, timezone: str) -> np.ndarray:
+    """Naive UTC timestamps as naive account-local ``datetime64[us]`` (nulls become NaT).
+
+    The same wall-clock times as ``to_local``, several times faster on a million rows: the offsets
+    in force over the values' range (``transitions``) are looked up with one binary search.
+    """
+    utc = np.asarray(values.to_numpy(), dtype="datetime64[us]")
+    valid = utc[~np.isnat(utc)]
+    if len(valid) == 0:
+        return utc
+    lo, hi = (v.astype(dt.datetime) for v in (valid.min(), valid.max()))
+    spans = transitions(timezone, lo, hi)
+    starts = np.array([start for start, _ in spans], dtype="datetime64[us]")
+    offsets = np.array([offset for _, offset in spans], dtype=np.int64).astype("timedelta64[s]")
+    at = np.maximum(np.searchsorted(starts, utc, side="right") - 1, 0)
+    local: np.ndarray = utc + offsets[at]
+    return local
 
 
 def local_text(values: pa.Array | pa.ChunkedArray, timezone: str) -> list[str | None]:

@@ -103,20 +103,14 @@ def closed_values(wh: Warehouse, scope: Scope) -> dict[str, list[Value]]:
 
 def repeat_buyers(wh: Warehouse, scope: Scope) -> dict[str, list[Value]]:
     """Share of the period's buyers (contacts) with two or more won deals in all."""
-    won_stages = [int(s["id"]) for s in wh.catalog().stages if s["kind"] == "won"] or [-1]
-    deals = wh.table("deals")
-    bought = deal_filter(deals, undated(scope))
-    bought = bought.filter(bought.stage_id.isin(won_stages), in_period(bought.closed_at, scope),
-                           bought.contact_id.notnull())
-    buyers = bought.select(buyer=bought.contact_id).distinct()
-    every = deals.filter(~deals.deleted, deals.stage_id.isin(won_stages))
-    if scope.end_utc is not None:
-        every = every.filter(every.closed_at < scope.end_utc)
-    every = every.select("contact_id")  # only the key: the join would carry every column (tags!)
-    # Join before grouping: the period's buyers are few, every contact ever is not.
-    theirs = buyers.join(every, buyers.buyer == every.contact_id)
-    wins = theirs.group_by("buyer").aggregate(wins=theirs.count())
-    r = wins.aggregate(buyers=wins.count(), repeat=wins.count(where=wins.wins >= 2))
+    t = deal_filter(wh.table("deal_progress"), undated(scope))
+    t = t.filter(t.outcome == "won", in_period(t.closed_at, scope), t.contact_id.notnull())
+    # Whether a buyer has two wins is a property of the contact, precomputed at load time: with
+    # an end, two won deals closed before it; without, two won deals at all.
+    repeat = (t.contact_second_win_at < scope.end_utc if scope.end_utc is not None
+              else t.contact_wins >= 2)
+    buyers = t.select(buyer=t.contact_id, repeat=repeat).distinct()
+    r = buyers.aggregate(buyers=buyers.count(), repeat=buyers.count(where=buyers.repeat))
     counted = r.to_pyarrow().to_pylist()[0]
     return {"repeat_buyer_share": [Value(_ratio(counted["repeat"], counted["buyers"]),
                                          counted["buyers"])]}

@@ -1,40 +1,32 @@
 """Time-based metrics of the catalogue: time to first contact (working hours) and time in stage.
 
-First contact: the engine finds each cohort deal's first outgoing call, outgoing message or note
-by a person; working hours between creation and that moment need the account's calendar, so the
-(created, first contact) pairs are fetched and measured with ``WorkingDay`` in NumPy, and the
+First contact: each deal's first outgoing call, outgoing message or note by a person is
+materialised at load time (``deal_progress.first_contact_at``); working hours between creation
+and that moment need the account's calendar, so the cohort's (created, first contact) pairs are
+fetched and measured with ``WorkingDay`` in NumPy, and the
 percentiles taken there with linear interpolation — the same definition as the engines'
-continuous percentiles. Time in stage is computed in the engine from the stage history.
+continuous percentiles. Time in stage is a median in the engine over the stays materialised at
+load time (``deal_stage_stays``).
 """
 
 from __future__ import annotations
 
-import ibis
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from salesscope.reports.filters import Scope, deal_filter
-from salesscope.reports.local_time import to_local
-from salesscope.reports.metrics_deals import DAY_S, Value
+from salesscope.reports.local_time import to_local_numpy
+from salesscope.reports.metrics_deals import Value
 from salesscope.reports.working_time import WorkingDay
 from salesscope.warehouse.store import Warehouse
-
-CONTACT_KINDS = ("call_out", "message_out", "note")
 
 
 def first_contact_values(wh: Warehouse, scope: Scope) -> dict[str, list[Value]]:
     """Median and 90th percentile of working hours to first contact, and the deals not reached."""
-    cohort = deal_filter(wh.table("deal_progress"), scope).select("deal_id", "created_at")
-    acts = wh.table("activities")
-    acts = acts.filter(acts.kind.isin(CONTACT_KINDS), acts.author_id.notnull(), acts.deal_id.notnull())
-    if scope.start_utc is not None:
-        acts = acts.filter(acts.at >= scope.start_utc)  # nothing before creation counts
-    touches = acts.select(touched=acts.deal_id, at=acts.at)
-    joined = cohort.left_join(touches, [cohort.deal_id == touches.touched,
-                                        touches.at >= cohort.created_at])
-    first = joined.group_by(["deal_id", "created_at"]).aggregate(first_at=joined.at.min())
-    pairs = first.to_pyarrow()  # one row per cohort deal; first_at empty when never contacted
+    cohort = deal_filter(wh.table("deal_progress"), scope)
+    pairs = cohort.select("created_at", first_at="first_contact_at").to_pyarrow()
+    # one row per cohort deal; first_at empty when never contacted
     total = pairs.num_rows
     hours = _working_hours(wh, scope, pairs.filter(pc.is_valid(pairs["first_at"])))
     contacted = len(hours)
@@ -50,25 +42,15 @@ def _working_hours(wh: Warehouse, scope: Scope, pairs: pa.Table) -> np.ndarray:
     """Working hours from creation to first contact, one per contacted deal."""
     if pairs.num_rows == 0:
         return np.array([], dtype=float)
-    created = to_local(pairs["created_at"], scope.timezone).to_numpy()
-    reached = to_local(pairs["first_at"], scope.timezone).to_numpy()
+    created = to_local_numpy(pairs["created_at"], scope.timezone)
+    reached = to_local_numpy(pairs["first_at"], scope.timezone)
     seconds = WorkingDay.from_settings(wh).between_s(created, reached)
     return np.asarray(seconds, dtype=float) / 3600.0
 
 
 def stage_time_values(wh: Warehouse, scope: Scope) -> dict[str, list[Value]]:
     """Median days per open stage over the ended stays of the cohort's deals."""
-    cohort = deal_filter(wh.table("deal_progress"), scope).select(cohort_id="deal_id",
-                                                                 created_at="created_at")
-    changes = wh.table("deal_stage_changes")
-    if scope.start_utc is not None:
-        changes = changes.filter(changes.at >= scope.start_utc)  # cohort deals move after creation
-    moves = changes.join(cohort, changes.deal_id == cohort.cohort_id)
-    entered = moves.at.lag().over(ibis.window(group_by=moves.deal_id, order_by=[moves.at, moves.id]))
-    stays = moves.select(stage_id=moves.from_stage_id,
-                         days=((moves.at.epoch_seconds()
-                                - ibis.coalesce(entered, moves.created_at).epoch_seconds()) / DAY_S
-                               ).cast("float64"))
+    stays = deal_filter(wh.table("deal_stage_stays"), scope)
     per_stage = stays.group_by("stage_id").aggregate(median=stays.days.median(), stays=stays.count())
     found = {r["stage_id"]: r for r in per_stage.to_pyarrow().to_pylist()}
     pipelines = dict(scope.pipeline_names)

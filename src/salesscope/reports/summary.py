@@ -184,6 +184,7 @@ def _numbers(n: OwnerNumbers) -> dict[str, Any]:
 def _manager_rows(scope: Scope, listed: list[int | None], numbers: dict[Any, OwnerNumbers],
                   limit: int) -> list[dict[str, Any]]:
     rows = []
+    base = _base(scope)  # once, not per manager: hundreds of managers at 1M deals
     for owner in listed:
         n = numbers.get(owner, OwnerNumbers())
         person = scope.people.get(owner) if owner is not None else None
@@ -191,7 +192,7 @@ def _manager_rows(scope: Scope, listed: list[int | None], numbers: dict[Any, Own
                "team": person.team if person else None, "row_kind": "manager", **_numbers(n)}
         row["load"] = n.open_deals / limit
         row["overloaded"] = n.open_deals > limit
-        row["drill"] = (drill.query(replace(_base(scope), managers=(str(owner),)))
+        row["drill"] = (drill.query(replace(base, managers=(str(owner),)))
                         if owner is not None else None)
         rows.append(row)
     all_of = sum((numbers.get(o, OwnerNumbers()) for o in listed), OwnerNumbers())

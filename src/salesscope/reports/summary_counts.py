@@ -65,12 +65,15 @@ def in_period(column: ir.TimestampValue, scope: Scope) -> ir.BooleanValue:
 def owner_numbers(wh: Warehouse, scope: Scope, now_utc: dt.datetime) -> dict[Any, OwnerNumbers]:
     """Per owner id (None for deals without an owner): every number of the consolidated report."""
     parts: dict[Any, dict[str, Any]] = {}
-    for row in _measures(wh, scope, now_utc).to_pyarrow().to_pylist():
-        mine = parts.setdefault(row["owner_id"], {})
-        deals, amount = row["deals"], row["amount"] if row["amount"] is not None else ZERO
-        for count, money in _FIELDS[row["measure"]]:
+    columns = _measures(wh, scope, now_utc).to_pyarrow().to_pydict()
+    for owner, measure, deals, amount in zip(columns["owner_id"], columns["measure"],
+                                             columns["deals"], columns["amount"], strict=True):
+        mine = parts.get(owner)
+        if mine is None:
+            mine = parts[owner] = {}
+        for count, money in _FIELDS[measure]:
             mine[count] = mine.get(count, 0) + deals
-            if money:
+            if money and amount is not None:
                 mine[money] = mine.get(money, ZERO) + amount
     return {owner: OwnerNumbers(**values) for owner, values in parts.items()}
 

@@ -6,6 +6,10 @@ million-row tables (measured: 26 ms joined vs ~8 ms on this table at 1M deals). 
 ``created_at`` order so a period filter skips whole row groups. It is rebuilt from ``deals``,
 ``deal_stage_changes`` and ``stages`` after every load (demo build, sync, import), so it is never
 edited by hand and never out of date with what it is derived from.
+
+``deal_progress`` also carries each deal's first contact (so time to first contact reads no
+activities), and ``deal_stage_stays`` holds every ended stay of a deal in a stage with the same
+filter columns (so time in stage reads no stage history and no window per report).
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ from salesscope.warehouse import derived_activity
 from salesscope.warehouse.engines import Engine
 
 DEAL_PROGRESS = "deal_progress"
+DEAL_STAGE_STAYS = "deal_stage_stays"
+
+CONTACT_KINDS = ("call_out", "message_out", "note")
+"""Activity kinds that count as contacting a lead (when done by a person)."""
 
 # Copied from ``deals`` unchanged, so ``reports.filters.deal_filter`` applies to both tables.
 DEAL_FILTER_COLUMNS = ("pipeline_id", "owner_id", "created_at", "closed_at", "amount", "source",
@@ -32,6 +40,22 @@ DEAL_PROGRESS_COLUMNS = {
     "last_open_stage_id": "The open stage the deal was in last (for a lost deal: where it was "
     "lost); the pipeline's first open stage when it never was in one.",
     "outcome": "open, won or lost, from the kind of the current stage.",
+    "first_contact_at": "The deal's first outgoing call, outgoing message or note by a person "
+    "(activities with an author, kind in CONTACT_KINDS) at or after its creation; NULL if none.",
+    "contact_id": "deals.contact_id: the deal's main contact.",
+    "contact_wins": "Won deals (current stage of kind won, not deleted) of that contact in all, "
+    "any pipeline and manager; NULL without a contact or a win.",
+    "contact_second_win_at": "The contact's second earliest closed_at among those won deals "
+    "(NULL with fewer than two dated): it has two wins closed before T iff this is before T.",
+}
+
+# Every column of deal_stage_stays in order; a warehouse whose table differs is rebuilt on open.
+DEAL_STAGE_STAYS_COLUMNS = {
+    "deal_id": "The deal (deals.id).",
+    **{name: f"deals.{name}, copied so reports filter without a join." for name in DEAL_FILTER_COLUMNS},
+    "stage_id": "The stage the deal left (deal_stage_changes.from_stage_id).",
+    "days": "Calendar days in it: from the deal's previous stage change (its creation, for the "
+    "first) to this one.",
 }
 
 
@@ -102,13 +126,63 @@ def deal_progress(backend: BaseBackend) -> ir.Table:
         last_open_stage_id=ibis.coalesce(out.last_open_stage_id, out.first_id),
         outcome=out.outcome.fill_null("open"),
     )
-    wide = deals.select("id", *DEAL_FILTER_COLUMNS).join(progress, deals.id == progress.deal_id)
+    acts = backend.table("activities")
+    acts = acts.filter(acts.kind.isin(CONTACT_KINDS), acts.author_id.notnull(), acts.deal_id.notnull())
+    born = deals.select(born_id=deals.id, born_at=deals.created_at)
+    touched = born.join(acts, [born.born_id == acts.deal_id, acts.at >= born.born_at])
+    first_touch = touched.group_by(touch_id=touched.born_id).aggregate(
+        first_contact_at=touched.at.min())
+    won_stages = stages.filter(stages.kind == "won").select(won_stage=stages.id)
+    won = deals.join(won_stages, deals.stage_id == won_stages.won_stage)
+    won = won.filter(~won.deleted, won.contact_id.notnull())
+    wins = won.group_by(win_contact=won.contact_id).aggregate(contact_wins=won.count())
+    dated = won.filter(won.closed_at.notnull())
+    dated = dated.mutate(rn=ibis.row_number().over(group_by=dated.contact_id,
+                                                    order_by=[dated.closed_at, dated.id]))
+    second = dated.filter(dated.rn == 1).select(second_contact=dated.contact_id,
+                                                 contact_second_win_at=dated.closed_at)
+    wide = (deals.select("id", "contact_id", *DEAL_FILTER_COLUMNS)
+            .join(progress, deals.id == progress.deal_id)
+            .left_join(first_touch, deals.id == first_touch.touch_id)
+            .left_join(wins, deals.contact_id == wins.win_contact)
+            .left_join(second, deals.contact_id == second.second_contact))
     return wide.select(*DEAL_PROGRESS_COLUMNS).order_by("created_at")
+
+
+def deal_stage_stays(backend: BaseBackend) -> ir.Table:
+    """Every ended stay of a deal in a stage: the stage it left and the days it spent there.
+
+    A stay starts at the deal's previous change (by time, then id), or at its creation for the
+    first change, and ends at the change that leaves the stage. Rows are stored by stage, then
+    days: a median per stage then runs on presorted runs (measured at 3.2M stays: 0.20 -> 0.12 s;
+    a period filter reads the whole ``created_at`` column, ~20 ms, instead of skipping).
+    """
+    deals = backend.table("deals")
+    changes = backend.table("deal_stage_changes")
+    moves = changes.join(deals.select("id", *DEAL_FILTER_COLUMNS), changes.deal_id == deals.id)
+    entered = moves.at.lag().over(ibis.window(group_by=moves.deal_id, order_by=[moves.at, moves.id]))
+    days = ((moves.at.epoch_seconds() - ibis.coalesce(entered, moves.created_at).epoch_seconds())
+            / 86400.0).cast("float64")
+    stays = moves.select("deal_id", *DEAL_FILTER_COLUMNS, stage_id=moves.from_stage_id, days=days)
+    return stays.select(*DEAL_STAGE_STAYS_COLUMNS).order_by("stage_id", "days")
 
 
 def _nullable(t: ir.Table) -> ir.Table:
     """Cast every column to its nullable type: set operations need identical schemas."""
     return t.cast({name: dtype.copy(nullable=True) for name, dtype in t.schema().items()})
+
+
+def current(engine: Engine) -> bool:
+    """Whether the deal tables exist with the columns this version builds."""
+    for name, columns in ((DEAL_PROGRESS, DEAL_PROGRESS_COLUMNS),
+                          (DEAL_STAGE_STAYS, DEAL_STAGE_STAYS_COLUMNS)):
+        rows = engine.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = "
+            f"'{name}' AND table_schema = current_schema() ORDER BY ordinal_position"
+        )
+        if [r[0] for r in rows] != list(columns):
+            return False
+    return True
 
 
 def refresh(engine: Engine, backend: BaseBackend) -> None:
@@ -120,4 +194,7 @@ def refresh(engine: Engine, backend: BaseBackend) -> None:
     select = str(ibis.to_sql(deal_progress(backend)))
     engine.execute(f"DROP TABLE IF EXISTS {DEAL_PROGRESS}")
     engine.execute(f"CREATE TABLE {DEAL_PROGRESS} AS {select}")
+    select = str(ibis.to_sql(deal_stage_stays(backend)))
+    engine.execute(f"DROP TABLE IF EXISTS {DEAL_STAGE_STAYS}")
+    engine.execute(f"CREATE TABLE {DEAL_STAGE_STAYS} AS {select}")
     derived_activity.refresh(engine)
