@@ -17,7 +17,25 @@ from salesscope import __version__
 from salesscope.cli import kommo_commands, sales_commands
 from salesscope.cli.funnel_summary import summary_table
 from salesscope.cli.import_commands import import_app
-from salesscope.cli.output import DbOption, check_format, console, emit, err, fail, out
+from salesscope.cli.output import (
+    DbOption,
+    FormatOption,
+    FromOption,
+    ManagerOption,
+    OutputOption,
+    PeriodOption,
+    PipelineOption,
+    SourceOption,
+    TagOption,
+    TeamOption,
+    ToOption,
+    check_format,
+    console,
+    emit,
+    err,
+    fail,
+    out,
+)
 from salesscope.cli.warehouse_access import open_for_reading, open_for_writing, run_report
 from salesscope.cli.web_commands import register as register_web_commands
 from salesscope.cli.web_commands import serve_demo
@@ -117,17 +135,17 @@ def report(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Report name (see `salesscope reports`).")],
     db: DbOption = None,
-    period: Annotated[str | None, typer.Option(help="YYYY-MM, YYYY-Www, YYYY-Qn or YYYY; omitted = all time.")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day (inclusive), YYYY-MM-DD.")] = None,
-    pipeline: Annotated[list[str] | None, typer.Option(help="Pipeline name or id; repeat for several.")] = None,
-    manager: Annotated[list[str] | None, typer.Option(help="Manager: CRM id, full or first name.")] = None,
-    team: Annotated[list[str] | None, typer.Option(help="Team name or id.")] = None,
-    source: Annotated[list[str] | None, typer.Option(help="Lead source or utm_source.")] = None,
-    tag: Annotated[list[str] | None, typer.Option(help="Deal tag (any of them).")] = None,
+    period: PeriodOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    pipeline: PipelineOption = None,
+    manager: ManagerOption = None,
+    team: TeamOption = None,
+    source: SourceOption = None,
+    tag: TagOption = None,
     by: Annotated[str | None, typer.Option(help="Grouping where the report has one: manager, team, ...")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or xlsx.")] = "table",
-    output: Annotated[Path | None, typer.Option(help="Write to this file instead of the terminal.")] = None,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
 ) -> None:
     """Run one report with the common filters, plus the report's own options (`salesscope reports`)."""
     check_format(fmt, output)

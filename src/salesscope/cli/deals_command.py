@@ -12,7 +12,22 @@ from urllib.parse import parse_qsl, urlencode
 
 import typer
 
-from salesscope.cli.output import DbOption, FormatOption, OutputOption, check_format, emit, fail
+from salesscope.cli.output import (
+    DbOption,
+    FormatOption,
+    FromOption,
+    ManagerOption,
+    OutputOption,
+    PeriodOption,
+    PipelineOption,
+    SourceOption,
+    TagOption,
+    TeamOption,
+    ToOption,
+    check_format,
+    emit,
+    fail,
+)
 from salesscope.cli.warehouse_access import open_for_reading
 from salesscope.reports import drill
 from salesscope.reports.deal_list import deal_list
@@ -21,14 +36,14 @@ from salesscope.reports.errors import FilterError
 
 def deals(
     db: DbOption = None,
-    period: Annotated[str | None, typer.Option(help="YYYY-MM, YYYY-Www, YYYY-Qn or YYYY; omitted = all time.")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day (inclusive), YYYY-MM-DD.")] = None,
-    pipeline: Annotated[list[str] | None, typer.Option(help="Pipeline name or id; repeat for several.")] = None,
-    manager: Annotated[list[str] | None, typer.Option(help="Manager: CRM id, full or first name.")] = None,
-    team: Annotated[list[str] | None, typer.Option(help="Team name or id.")] = None,
-    source: Annotated[list[str] | None, typer.Option(help="Lead source or utm_source.")] = None,
-    tag: Annotated[list[str] | None, typer.Option(help="Deal tag (any of them).")] = None,
+    period: PeriodOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    pipeline: PipelineOption = None,
+    manager: ManagerOption = None,
+    team: TeamOption = None,
+    source: SourceOption = None,
+    tag: TagOption = None,
     stage: Annotated[str | None, typer.Option(help="Stage name or id: deals now in it, or with "
                                               "--reached / --lost-at.")] = None,
     reached: Annotated[bool, typer.Option("--reached", help="Deals that reached --stage, as the "

@@ -64,3 +64,13 @@ def emit(result: ReportResult, fmt: str, output: Path | None) -> None:
         console().print(formats.to_rich_table(result))
     if output:
         err.print(f"Wrote {result.report} ({len(result.rows)} rows) to {output}")
+
+# The common report filters, declared once for every command that takes them (report, deals).
+PeriodOption = Annotated[str | None, typer.Option(help="YYYY-MM, YYYY-Www, YYYY-Qn or YYYY; omitted = all time.")]
+FromOption = Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last day (inclusive), YYYY-MM-DD.")]
+PipelineOption = Annotated[list[str] | None, typer.Option(help="Pipeline name or id; repeat for several.")]
+ManagerOption = Annotated[list[str] | None, typer.Option(help="Manager: CRM id, full or first name.")]
+TeamOption = Annotated[list[str] | None, typer.Option(help="Team name or id.")]
+SourceOption = Annotated[list[str] | None, typer.Option(help="Lead source or utm_source.")]
+TagOption = Annotated[list[str] | None, typer.Option(help="Deal tag (any of them).")]
