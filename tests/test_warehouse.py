@@ -49,12 +49,14 @@ def test_opening_an_older_warehouse_upgrades_it_and_keeps_its_rows(tmp_path: Pat
     engine = DuckDBEngine(str(path))
     assert migrations.migrate(engine, target=1) == [1]
     engine.append("teams", rows_to_arrow("teams", [{"id": 1, "name": "Alpha"}]))
+    engine.execute("INSERT INTO tasks (id, kind, created_at) VALUES (7, 'call', TIMESTAMP '2026-01-05 09:00:00')")
     engine.close()
 
     wh = Warehouse.open(path)
-    assert migrations.current_version(wh.engine) == migrations.latest_version() == 2
+    assert migrations.current_version(wh.engine) == migrations.latest_version() == 3
     assert wh.rows("teams") == [{"id": 1, "name": "Alpha"}]
-    assert wh.rows("settings") == []
+    assert wh.rows("settings") == [] and wh.rows("spend") == []
+    assert [(t["id"], t["deleted"]) for t in wh.rows("tasks")] == [(7, False)]
     wh.close()
 
 

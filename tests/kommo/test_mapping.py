@@ -117,7 +117,7 @@ def test_tasks_list_and_detail() -> None:
         "id": 7087, "kind": "meeting", "text": "Пригласить на бесплатную тренировку",
         "created_at": utc(2019, 12, 3, 9, 6, 40), "due_at": utc(2019, 12, 6, 20, 59, 0),
         "completed_at": utc(2019, 12, 3, 9, 20, 51), "result": None, "owner_id": 123123,
-        "created_by": 3987910, "deal_id": 167353, "contact_id": None}
+        "created_by": 3987910, "deal_id": 167353, "contact_id": None, "deleted": False}
     assert rows[1]["created_by"] is None  # 0: a robot set it
     detail = task_row(sample("task_detail_with_result.json"), CTX)
     assert (detail["result"], detail["completed_at"], detail["deal_id"]) == (

@@ -31,6 +31,7 @@ from salesscope.demo.scale import scale_named
 from salesscope.demo.streams import stream
 from salesscope.demo.tasks import tasks_table
 from salesscope.demo.touches import CALL_IN, CALL_OUT, TASK, client_replies, draw_touches
+from salesscope.warehouse.arrow import arrow_schema
 from salesscope.warehouse.schema import TABLES
 
 
@@ -110,6 +111,8 @@ def generate(
         "tasks": tasks,
         "goals": goals_table(book, amount, fields.deleted, roster, calendar, stream(seed, "goals")),
         "settings": reference.settings_table(),
+        "spend": arrow_schema("spend").empty_table(),
+        "currency_rates": arrow_schema("currency_rates").empty_table(),
     }
     finished = now_utc.replace(tzinfo=None) if now_utc else calendar.utc_instant(
         calendar.local_datetime(calendar.seconds(dt.datetime.combine(today, dt.time(18)))))

@@ -80,5 +80,6 @@ def tasks_table(
         "created_by": columns.ids(user),
         "deal_id": columns.ids(book.ids[deal]),
         "contact_id": columns.ids(FIRST_CONTACT_ID + book.contact[deal]),
+        "deleted": pa.array(np.zeros(n, dtype=bool)),
     }).sort_by("id")
     return table, TaskEvents(task_id, done_s)

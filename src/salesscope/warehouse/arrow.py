@@ -21,6 +21,7 @@ _TYPES: dict[str, pa.DataType] = {
     "TIMESTAMP": pa.timestamp("us"),
     "DATE": pa.date32(),
     "DECIMAL(18,2)": pa.decimal128(18, 2),
+    "DECIMAL(18,6)": pa.decimal128(18, 6),
     "VARCHAR[]": pa.list_(pa.string()),
 }
 

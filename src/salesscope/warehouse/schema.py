@@ -229,6 +229,7 @@ TASKS = Table(
         _c("created_by", "BIGINT", "Who set it (users.id)."),
         _c("deal_id", "BIGINT", "The deal it concerns (deals.id), if any."),
         _c("contact_id", "BIGINT", "The contact it concerns (contacts.id), if any."),
+        _c("deleted", "BOOLEAN", "True once deleted in the CRM; reports leave such tasks out.", False),
     ),
     ("id",),
 )
@@ -273,6 +274,38 @@ SETTINGS = Table(
     ("name",),
 )
 
+SPEND = Table(
+    "spend",
+    "Advertising spend per day, channel, campaign and ad (imported from ad platforms or files).",
+    (
+        _c("id", "BIGINT", "Row id assigned at import.", False),
+        _c("date", "DATE", "Day the money was spent (the ad platform's reporting day).", False),
+        _c("platform", "VARCHAR", "Where the row came from: google_ads, meta_ads, tiktok_ads or file.", False),
+        _c("source", "VARCHAR", "Channel, matched against deals.utm_source (e.g. google, facebook).", False),
+        _c("medium", "VARCHAR", "Matched against deals.utm_medium (e.g. cpc); NULL when unknown."),
+        _c("campaign", "VARCHAR", "Matched against deals.utm_campaign; NULL when unknown."),
+        _c("ad", "VARCHAR", "Ad name, matched against deals.utm_content; NULL when unknown."),
+        _c("spend", MONEY, "Money spent, converted to the account currency.", False),
+        _c("currency", "VARCHAR", "ISO 4217 code of the currency the platform billed in.", False),
+        _c("spend_original", MONEY, "Money spent in `currency`, as imported.", False),
+        _c("clicks", "BIGINT", "Clicks, when the platform reports them."),
+        _c("impressions", "BIGINT", "Impressions, when the platform reports them."),
+        _c("file", "VARCHAR", "Name of the file the row was imported from."),
+    ),
+    ("id",),
+)
+
+CURRENCY_RATES = Table(
+    "currency_rates",
+    "Exchange rates into the account currency, per currency per day.",
+    (
+        _c("currency", "VARCHAR", "ISO 4217 code converted from.", False),
+        _c("date", "DATE", "Day the rate applies to.", False),
+        _c("rate", "DECIMAL(18,6)", "Units of the account currency for one unit of `currency`.", False),
+    ),
+    ("currency", "date"),
+)
+
 TABLES: tuple[Table, ...] = (
     ACCOUNT,
     TEAMS,
@@ -288,6 +321,8 @@ TABLES: tuple[Table, ...] = (
     GOALS,
     SYNC_STATE,
     SETTINGS,
+    SPEND,
+    CURRENCY_RATES,
 )
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

@@ -130,6 +130,7 @@ def task_row(task: dict[str, Any], ctx: RecordContext) -> dict[str, Any]:
         "created_by": user_id(task.get("created_by")),
         "deal_id": entity if entity_type == "leads" else None,
         "contact_id": entity if entity_type in ("contacts", "companies") else None,
+        "deleted": False,
     }
 
 
