@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from salesscope import __version__
-from salesscope.cli import kommo_commands, sales_commands
+from salesscope.cli import kommo_commands, rates_commands, sales_commands, spend_commands
 from salesscope.cli.funnel_summary import summary_table
 from salesscope.cli.import_commands import import_app
 from salesscope.cli.output import (
@@ -206,6 +206,8 @@ kommo_commands.register(app)
 register_web_commands(app)
 sales_commands.register(app)
 app.add_typer(import_app, name="import")
+spend_commands.register(import_app)
+rates_commands.register(app)
 
 
 def main() -> None:
