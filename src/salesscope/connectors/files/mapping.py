@@ -121,7 +121,8 @@ class UserMapping:
     read: ReadOptions = field(default_factory=ReadOptions)
 
 
-def _load(path: Path) -> dict[str, Any]:
+def load_toml(path: Path) -> dict[str, Any]:
+    """The parsed TOML of a mapping file; a missing or malformed file is a MappingError naming it."""
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -131,16 +132,18 @@ def _load(path: Path) -> dict[str, Any]:
         raise MappingError(path, "", f"not valid TOML ({exc})") from None
 
 
-def _section(path: Path, doc: dict[str, Any], name: str) -> dict[str, Any]:
+def toml_section(path: Path, doc: dict[str, Any], name: str) -> dict[str, Any]:
+    """One ``[name]`` table of a mapping (empty when absent), so callers never meet a non-table."""
     value = doc.get(name, {})
     if not isinstance(value, dict):
         raise MappingError(path, f"[{name}]", "must be a table")
     return value
 
 
-def _columns(path: Path, doc: dict[str, Any], fields: tuple[str, ...],
+def mapped_columns(path: Path, doc: dict[str, Any], fields: tuple[str, ...],
              required: tuple[str, ...]) -> dict[str, str]:
-    columns = _section(path, doc, "columns")
+    """The ``[columns]`` table checked against the fields an importer knows and needs."""
+    columns = toml_section(path, doc, "columns")
     for key, value in columns.items():
         if key not in fields:
             raise MappingError(path, f"[columns] {key}", "unknown field", fields)
@@ -152,23 +155,26 @@ def _columns(path: Path, doc: dict[str, Any], fields: tuple[str, ...],
     return {k: v.strip() for k, v in columns.items()}
 
 
-def _option(path: Path, options: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+def typed_option(path: Path, options: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+    """One ``[options]`` value of the expected type, so a typo fails before the file is read."""
     value = options.get(key, default)
     if value is not default and not isinstance(value, kind):
         raise MappingError(path, f"[options] {key}", f"must be {kind.__name__}, not {value!r}")
     return value
 
 
-def _read_options(path: Path, options: dict[str, Any]) -> ReadOptions:
-    delimiter = _option(path, options, "delimiter", str, None)
+def read_options_of(path: Path, options: dict[str, Any]) -> ReadOptions:
+    """How to read the file (encoding, delimiter, sheet) as the mapping's options say."""
+    delimiter = typed_option(path, options, "delimiter", str, None)
     if delimiter is not None and delimiter not in _DELIMITERS:
         raise MappingError(path, "[options] delimiter", f"unsupported {delimiter!r}", list(_DELIMITERS))
-    return ReadOptions(_option(path, options, "encoding", str, None),
+    return ReadOptions(typed_option(path, options, "encoding", str, None),
                        _DELIMITERS[delimiter] if delimiter else None,
-                       _option(path, options, "sheet", str, None))
+                       typed_option(path, options, "sheet", str, None))
 
 
-def _check_keys(path: Path, section: str, table: dict[str, Any], allowed: tuple[str, ...]) -> None:
+def check_keys(path: Path, section: str, table: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    """Reject unknown keys in a section, listing the allowed ones."""
     for key in table:
         if key not in allowed:
             raise MappingError(path, f"[{section}] {key}", "unknown option", allowed)
@@ -226,32 +232,32 @@ def _check_stage_set(path: Path, section: str, rules: dict[str, StageRule]) -> N
 
 def load_deal_mapping(path: Path) -> DealMapping:
     """Read and check a deals mapping."""
-    doc = _load(path)
-    _check_keys(path, "mapping", doc, ("columns", "stages", "pipeline_stages", "stage_entered",
+    doc = load_toml(path)
+    check_keys(path, "mapping", doc, ("columns", "stages", "pipeline_stages", "stage_entered",
                                        "options"))
-    columns = _columns(path, doc, DEAL_FIELDS, DEAL_REQUIRED)
-    raw_stages = _section(path, doc, "stages")
+    columns = mapped_columns(path, doc, DEAL_FIELDS, DEAL_REQUIRED)
+    raw_stages = toml_section(path, doc, "stages")
     stages = _stage_set(path, "stages", raw_stages) if raw_stages else None
     pipeline_stages: dict[str, StageSet] = {}
-    for pipeline, table in _section(path, doc, "pipeline_stages").items():
+    for pipeline, table in toml_section(path, doc, "pipeline_stages").items():
         if not isinstance(table, dict):
             raise MappingError(path, f"[pipeline_stages] {pipeline!r}", "must be a table of stages")
         pipeline_stages[name_key(pipeline)] = _stage_set(path, f"pipeline_stages.{pipeline!r}", table)
     if stages is None and not pipeline_stages:
         raise MappingError(path, "[stages]", "missing: say what each value of the stage column means")
-    options = _section(path, doc, "options")
-    _check_keys(path, "options", options, _DEAL_OPTIONS)
+    options = toml_section(path, doc, "options")
+    check_keys(path, "options", options, _DEAL_OPTIONS)
     return DealMapping(
         path, columns, stages, pipeline_stages,
         _stage_entered(path, doc, [s for s in (stages, *pipeline_stages.values()) if s]),
-        _deal_options(path, options), _read_options(path, options),
+        _deal_options(path, options), read_options_of(path, options),
     )
 
 
 def _stage_entered(path: Path, doc: dict[str, Any], sets: list[StageSet]) -> dict[str, str]:
     entered: dict[str, str] = {}
     known = sorted({v for s in sets for v in s.values()})
-    for value, column in _section(path, doc, "stage_entered").items():
+    for value, column in toml_section(path, doc, "stage_entered").items():
         if not any(s.find(value) for s in sets):
             raise MappingError(path, f"[stage_entered] {value!r}", "not a stage value of [stages]", known)
         if not isinstance(column, str) or not column.strip():
@@ -266,36 +272,36 @@ def _deal_options(path: Path, options: dict[str, Any]) -> DealOptions:
         formats = [options["date_format"], *formats]
     if not isinstance(formats, list) or not all(isinstance(f, str) and f for f in formats):
         raise MappingError(path, "[options] date_formats", "must be a list of strptime formats")
-    zone = _option(path, options, "timezone", str, None)
+    zone = typed_option(path, options, "timezone", str, None)
     if zone is not None:
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise MappingError(path, "[options] timezone", f"unknown timezone {zone!r}",
                                ["an IANA name such as Europe/Kyiv"]) from None
-    currency = _option(path, options, "default_currency", str, None)
+    currency = typed_option(path, options, "default_currency", str, None)
     if currency is not None and not (len(currency) == 3 and currency.isalpha()):
         raise MappingError(path, "[options] default_currency", f"not a currency code {currency!r}")
-    separator = _option(path, options, "tag_separator", str, ",")
+    separator = typed_option(path, options, "tag_separator", str, ",")
     if not separator:
         raise MappingError(path, "[options] tag_separator", "must not be empty")
     return DealOptions(
         tuple(formats),
-        _option(path, options, "decimal_comma", bool, False),
-        _option(path, options, "default_pipeline", str, DEFAULT_PIPELINE).strip() or DEFAULT_PIPELINE,
+        typed_option(path, options, "decimal_comma", bool, False),
+        typed_option(path, options, "default_pipeline", str, DEFAULT_PIPELINE).strip() or DEFAULT_PIPELINE,
         currency.upper() if currency else None,
         zone,
         separator,
-        _option(path, options, "default_created_at", str, None),
-        _option(path, options, "contacts_are_companies", bool, False),
+        typed_option(path, options, "default_created_at", str, None),
+        typed_option(path, options, "contacts_are_companies", bool, False),
     )
 
 
 def load_user_mapping(path: Path) -> UserMapping:
     """Read and check a users mapping."""
-    doc = _load(path)
-    _check_keys(path, "mapping", doc, ("columns", "options"))
-    options = _section(path, doc, "options")
-    _check_keys(path, "options", options, _READ_OPTIONS)
-    return UserMapping(path, _columns(path, doc, USER_FIELDS, USER_REQUIRED),
-                       _read_options(path, options))
+    doc = load_toml(path)
+    check_keys(path, "mapping", doc, ("columns", "options"))
+    options = toml_section(path, doc, "options")
+    check_keys(path, "options", options, _READ_OPTIONS)
+    return UserMapping(path, mapped_columns(path, doc, USER_FIELDS, USER_REQUIRED),
+                       read_options_of(path, options))

@@ -85,7 +85,7 @@ def _read_csv(path: Path, options: ReadOptions) -> SourceTable:
     delimiter = options.delimiter or sniff_delimiter(content)
     records = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     shown = "tab" if delimiter == "\t" else repr(delimiter)
-    return _table(path, records, f"csv, {encoding}, {shown}")
+    return source_table(path, records, f"csv, {encoding}, {shown}")
 
 
 def decode(path: Path, data: bytes, forced: str | None) -> tuple[str, str]:
@@ -137,26 +137,29 @@ def _read_xlsx(path: Path, sheet: str | None) -> SourceTable:
         if sheet is not None and sheet not in book.sheetnames:
             raise FileImportError(path, 0, "", sheet, "no sheet", list(book.sheetnames))
         worksheet = book[sheet] if sheet is not None else book.worksheets[0]
-        return _table(path, worksheet.iter_rows(values_only=True), f"xlsx, sheet {worksheet.title}")
+        return source_table(path, worksheet.iter_rows(values_only=True), f"xlsx, sheet {worksheet.title}")
     finally:
         book.close()
 
 
-def _table(path: Path, records: Iterable[Sequence[Cell]], dialect: str) -> SourceTable:
-    """Header from row 1, then numbered rows; wholly blank rows are skipped but still numbered."""
+def source_table(path: Path, records: Iterable[Sequence[Cell]], dialect: str, skipped: int = 0) -> SourceTable:
+    """The header (after ``skipped`` title lines), then rows numbered as the file numbers them.
+
+    Wholly blank rows are skipped but still numbered, so errors point at the row a user sees.
+    """
     iterator = iter(records)
     first = next(iterator, None)
     if first is None:
-        raise FileImportError(path, 1, "", "", "empty file: no header row")
+        raise FileImportError(path, skipped + 1, "", "", "empty file: no header row")
     header = [("" if c is None else str(c)).strip() for c in first]
     while header and not header[-1]:
         header.pop()
     if not any(header):
-        raise FileImportError(path, 1, "", "", "blank header row; the header must be row 1")
+        raise FileImportError(path, skipped + 1, "", "", f"blank header row; the header must be row {skipped + 1}")
     width = len(header)
     rows: list[SourceRow] = []
     blank = 0
-    for number, record in enumerate(iterator, start=2):
+    for number, record in enumerate(iterator, start=skipped + 2):
         cells = tuple(record)
         if all(is_blank(c) for c in cells):
             blank += 1

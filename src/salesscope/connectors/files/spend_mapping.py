@@ -27,12 +27,12 @@ from pathlib import Path
 
 from salesscope.connectors.files.errors import MappingError
 from salesscope.connectors.files.mapping import (
-    _check_keys,
-    _columns,
-    _load,
-    _option,
-    _read_options,
-    _section,
+    check_keys,
+    load_toml,
+    mapped_columns,
+    read_options_of,
+    toml_section,
+    typed_option,
 )
 from salesscope.connectors.files.reading import ReadOptions
 from salesscope.connectors.files.spend_formats import FIELDS, PLATFORMS
@@ -63,19 +63,19 @@ class SpendMapping:
 
 def load_spend_mapping(path: Path) -> SpendMapping:
     """Read and check a spend mapping."""
-    doc = _load(path)
-    _check_keys(path, "mapping", doc, ("columns", "options"))
-    columns = _columns(path, doc, FIELDS, ("spend",))
-    options = _section(path, doc, "options")
-    _check_keys(path, "options", options, _OPTIONS)
-    return SpendMapping(path, columns, _spend_options(path, options), _read_options(path, options))
+    doc = load_toml(path)
+    check_keys(path, "mapping", doc, ("columns", "options"))
+    columns = mapped_columns(path, doc, FIELDS, ("spend",))
+    options = toml_section(path, doc, "options")
+    check_keys(path, "options", options, _OPTIONS)
+    return SpendMapping(path, columns, _spend_options(path, options), read_options_of(path, options))
 
 
 def _spend_options(path: Path, options: dict[str, object]) -> SpendOptions:
-    platform = _option(path, options, "platform", str, "file")
+    platform = typed_option(path, options, "platform", str, "file")
     if platform not in PLATFORMS:
         raise MappingError(path, "[options] platform", f"unknown platform {platform!r}", PLATFORMS)
-    currency = _option(path, options, "currency", str, None)
+    currency = typed_option(path, options, "currency", str, None)
     if currency is not None and not (len(currency) == 3 and currency.isalpha()):
         raise MappingError(path, "[options] currency", f"not a currency code {currency!r}")
     formats = options.get("date_formats", [])
@@ -83,7 +83,7 @@ def _spend_options(path: Path, options: dict[str, object]) -> SpendOptions:
         formats = [options["date_format"], *formats] if isinstance(formats, list) else formats
     if not isinstance(formats, list) or not all(isinstance(f, str) and f for f in formats):
         raise MappingError(path, "[options] date_formats", "must be a list of strptime formats")
-    texts = {key: _option(path, options, key, str, None) for key in ("source", "medium")}
+    texts = {key: typed_option(path, options, key, str, None) for key in ("source", "medium")}
     for key, value in texts.items():
         if value is not None and not value.strip():
             raise MappingError(path, f"[options] {key}", "must not be blank")
@@ -92,6 +92,6 @@ def _spend_options(path: Path, options: dict[str, object]) -> SpendOptions:
         texts["source"].strip() if texts["source"] else None,
         texts["medium"].strip() if texts["medium"] else None,
         currency.upper() if currency else None,
-        _option(path, options, "decimal_comma", bool, False),
+        typed_option(path, options, "decimal_comma", bool, False),
         tuple(formats),
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from itertools import islice
 from pathlib import Path
 
@@ -23,13 +23,13 @@ from salesscope.connectors.files.reading import (
     DELIMITERS,
     XLSX_SUFFIXES,
     ReadOptions,
-    SourceRow,
     SourceTable,
     decode,
     read_table,
+    source_table,
 )
 from salesscope.connectors.files.spend_formats import FORMATS, SpendFormat, recognise
-from salesscope.connectors.files.values import Cell, is_blank
+from salesscope.connectors.files.values import Cell
 
 _HEADER_SEARCH_ROWS = 10
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
@@ -70,7 +70,7 @@ def _read_csv(path: Path, options: ReadOptions) -> tuple[SourceTable, SpendForma
                 rest = content[sum(len(x) for x in lines[:skipped]):]
                 shown = "tab" if delimiter == "\t" else repr(delimiter)
                 records = csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter)
-                return _recognised(_table(path, records, skipped, f"csv, {encoding}, {shown}"))
+                return _recognised(source_table(path, records, f"csv, {encoding}, {shown}", skipped))
     return _recognised(read_table(path, options))  # row 1 is the header after all: say so
 
 
@@ -91,32 +91,10 @@ def _read_xlsx(path: Path, options: ReadOptions) -> tuple[SourceTable, SpendForm
         if skipped == 0:
             return _recognised(read_table(path, options))
         rows = islice(sheet.iter_rows(values_only=True), skipped, None)
-        return _recognised(_table(path, rows, skipped, f"xlsx, sheet {sheet.title}"))
+        return _recognised(source_table(path, rows, f"xlsx, sheet {sheet.title}", skipped))
     finally:
         book.close()
 
 
 def _header_text(cell: Cell) -> str:
     return "" if cell is None else str(cell).strip()
-
-
-def _table(path: Path, records: Iterable[Sequence[Cell]], skipped: int, dialect: str) -> SourceTable:
-    """Header at row ``skipped + 1``, then numbered rows; as ``reading`` does for a row-1 header."""
-    iterator = iter(records)
-    header = [_header_text(c) for c in next(iterator, [])]
-    while header and not header[-1]:
-        header.pop()
-    width = len(header)
-    rows: list[SourceRow] = []
-    blank = 0
-    for number, record in enumerate(iterator, start=skipped + 2):
-        cells = tuple(record)
-        if all(is_blank(c) for c in cells):
-            blank += 1
-            continue
-        extra = [c for c in cells[width:] if not is_blank(c)]
-        if extra:
-            raise FileImportError(path, number, f"#{width + 1}", extra[0],
-                                  f"row has {len(cells)} cells but the header has {width}; value")
-        rows.append(SourceRow(number, cells[:width] + (None,) * (width - len(cells))))
-    return SourceTable(path, tuple(header), tuple(rows), dialect, blank)
