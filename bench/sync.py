@@ -9,20 +9,25 @@ another process with the default settings (6.5 requests/s), into a fresh DuckDB 
 - achieved requests/s vs the 7/s ceiling (goal >= 90% with zero 429s), over the request phase;
 - peak RSS of the sync process (goal < 300 MB, flat in account size: two sizes are measured),
   while reading pages and including the final rebuild of the derived tables;
-- requests of an incremental sync of the unchanged account (goal <= 15).
+- requests of an incremental sync of the unchanged account (goal <= 15);
+- where the memory goes: peak RSS per phase (each stream, tombstones, derived rebuild), sampled
+  every 20 ms with psutil.
 
     python bench/sync.py [--sizes 10000,50000]     # about 11 minutes at 6.5 requests/s
+    python bench/sync.py --sizes 50000 --fast      # no rate limit: memory only, about a minute
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -47,13 +52,13 @@ def account_shape(leads: int) -> tuple[int, int]:
 
 # -- the fake, in its own process ------------------------------------------------------------------
 
-def serve(leads: int) -> None:
+def serve(leads: int, fast: bool) -> None:
     from kommo.fake_account import build_account
     from kommo.fake_server import FakeKommo, FakeOptions
 
     copies, every = account_shape(leads)
     account = build_account(every=every, copies=copies, touch_every=TOUCH_EVERY)
-    fake = FakeKommo(account, FakeOptions(rate_limit=CEILING, retry_after=1)).start()
+    fake = FakeKommo(account, FakeOptions(rate_limit=None if fast else CEILING, retry_after=1)).start()
     print(json.dumps({"url": fake.url, "token": fake.options.token, "minimum": minimum_requests(account)}), flush=True)
     sys.stdin.read()  # serve until the parent closes our stdin
     fake.stop()
@@ -74,23 +79,89 @@ def minimum_requests(account: Any) -> int:
 
 # -- the sync, in its own process ------------------------------------------------------------------
 
-def run(url: str, token: str, db: str) -> None:
+class RssSampler:
+    """Peak RSS per phase of the sync, sampled every 20 ms on a thread (psutil)."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.process = psutil.Process()
+        self.phase = "start"
+        self.peaks: dict[str, float] = {}
+        self.anon: dict[str, float] = {}
+        """Peak RSS less file-backed pages (the libraries' code): the memory the sync allocated."""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def enter(self, phase: str) -> None:
+        self.note()
+        self.phase = phase
+        self.note()
+
+    def note(self) -> None:
+        info = self.process.memory_info()
+        rss, anon = info.rss / 2**20, (info.rss - info.shared) / 2**20  # shared: mapped files (libraries)
+        self.peaks[self.phase] = max(self.peaks.get(self.phase, 0.0), round(rss, 1))
+        self.anon[self.phase] = max(self.anon.get(self.phase, 0.0), round(anon, 1))
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.note()
+
+
+def run(url: str, token: str, db: str, fast: str = "") -> None:
+    from salesscope.connectors.kommo import sync as sync_module
     from salesscope.connectors.kommo.auth import LongLivedToken
     from salesscope.connectors.kommo.client import ClientOptions, KommoClient
-    from salesscope.connectors.kommo.sync import sync
+    from salesscope.connectors.kommo.sync import NoProgress, sync
     from salesscope.warehouse.store import Warehouse
 
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)  # a lean sync's fallback shows
     stamps: list[float] = []
     peaks: dict[str, float] = {}
+    sampler = RssSampler()
+    sampler.enter("open")
     wh = Warehouse.open(db)
     rebuild = Warehouse.refresh_derived
+    find_tombstones = sync_module.tombstones
+
+    duckdb_mb: dict[str, dict[str, float]] = {}
+
+    def duckdb_memory(phase: str) -> None:
+        """DuckDB's own account of its memory by tag (buffer pool, ART indexes...) as a phase ends."""
+        rows = wh.engine.query("SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0")
+        duckdb_mb.setdefault(phase, {str(tag): round(int(n) / 2**20, 1) for tag, n in rows})  # the first sync
 
     def measured_rebuild(self: Warehouse) -> None:
         """The first sync's rebuild of the derived tables (``warehouse.derived``), measured apart."""
         peaks.setdefault("streaming_peak_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        duckdb_memory(f"before derived ({sampler.phase})")
+        sampler.enter("derived")
         began = time.monotonic()
         rebuild(self)
         peaks.setdefault("derived_seconds", time.monotonic() - began)
+        duckdb_memory("after derived")
+        sampler.enter("after")
+
+    def measured_tombstones(*args: Any) -> Any:
+        sampler.enter("tombstones")
+        return find_tombstones(*args)
+
+    class PhaseProgress(NoProgress):
+        def stream_started(self, name: str, label: str) -> None:
+            duckdb_memory(f"before {name}")
+            sampler.enter(name)
+
+    Warehouse.refresh_derived = measured_rebuild  # type: ignore[method-assign]
+    sync_module.tombstones = measured_tombstones  # type: ignore[assignment]
 
     Warehouse.refresh_derived = measured_rebuild  # type: ignore[method-assign]
 
@@ -99,14 +170,17 @@ def run(url: str, token: str, db: str) -> None:
             stamps.append(time.monotonic())
             return super()._send(*args, **kwargs)
 
-    with TimedClient(url, LongLivedToken(token), ClientOptions()) as client:
+    options = ClientOptions(rate=1000.0) if fast else ClientOptions()
+    with sampler, TimedClient(url, LongLivedToken(token), options) as client:
+        sampler.enter("reference")
         began = time.monotonic()
-        first = sync(wh, client)
+        first = sync(wh, client, progress=PhaseProgress())
         seconds = time.monotonic() - began
         span = stamps[-1] - stamps[0]
         phase_requests = len(stamps)
         statuses = dict(client.stats.by_status)
         retries = client.stats.retries
+        sampler.enter("incremental")
         second = sync(wh, client)
     counts = wh.counts()
     wh.close()
@@ -114,22 +188,25 @@ def run(url: str, token: str, db: str) -> None:
         "requests": first.requests, "seconds": seconds, "rate": (phase_requests - 1) / span,
         "statuses": statuses, "retries": retries, "rows": first.rows, "deals": counts["deals"],
         "activities": counts["activities"], "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "incremental_requests": second.requests, **peaks,
+        "incremental_requests": second.requests, **peaks, "phase_peak_rss_mb": sampler.peaks,
+        "phase_peak_anon_mb": sampler.anon, "duckdb_memory_mb": duckdb_mb,
     }), flush=True)
 
 
 # -- both, per size ----------------------------------------------------------------------------------
 
-def measure(leads: int) -> dict[str, Any]:
+def measure(leads: int, fast: bool) -> dict[str, Any]:
     here = str(Path(__file__).resolve())
-    fake = subprocess.Popen([sys.executable, here, "serve", str(leads)], stdin=subprocess.PIPE,
+    flag = ["fast"] if fast else []
+    fake = subprocess.Popen([sys.executable, here, "serve", str(leads), *flag], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     assert fake.stdout is not None and fake.stdin is not None
     info = json.loads(fake.stdout.readline())
     try:
         with tempfile.TemporaryDirectory() as folder:
-            done = subprocess.run([sys.executable, here, "run", info["url"], info["token"], f"{folder}/w.duckdb"],
-                                  capture_output=True, text=True, check=True)
+            done = subprocess.run([sys.executable, here, "run", info["url"], info["token"], f"{folder}/w.duckdb",
+                                   *flag],
+                                  stdout=subprocess.PIPE, text=True, check=True)
     finally:
         fake.stdin.close()
         fake.wait()
@@ -163,13 +240,15 @@ def main() -> None:
     parser.add_argument("mode", nargs="?", default="bench", choices=("bench", "serve", "run"))
     parser.add_argument("args", nargs="*")
     parser.add_argument("--sizes", default="10000,50000", help="Lead counts to measure, comma-separated.")
+    parser.add_argument("--fast", action="store_true",
+                        help="No rate limit (fake and client): only the memory figures mean anything.")
     options = parser.parse_args()
     if options.mode == "serve":
-        serve(int(options.args[0]))
+        serve(int(options.args[0]), len(options.args) > 1)
     elif options.mode == "run":
         run(*options.args)
     else:
-        report([measure(int(size)) for size in options.sizes.split(",")])
+        report([measure(int(size), options.fast) for size in options.sizes.split(",")])
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from salesscope.cli.app import app
-from salesscope.reports import registry
+from salesscope.reports import activity_drill, registry
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters
 from salesscope.reports.period import Period
@@ -22,6 +22,7 @@ from salesscope.warehouse.store import Warehouse
 from conftest import WarehouseFactory
 from fixtures.activity import account
 from fixtures.activity.demo import demo_warehouse  # noqa: F401 (the fixture demo_wh)
+from fixtures.activity.drilled import mismatches
 from fixtures.activity.expected import check_row, check_rows, expected
 
 MAY = Period.parse("2026-05")
@@ -46,8 +47,13 @@ def test_every_column_per_manager(wh: Warehouse) -> None:
 
 def test_counts_per_day_and_per_call_agree(wh: Warehouse) -> None:
     # Both pipelines: every call has a deal, so the filter keeps them all but reads call_facts.
-    assert calls(wh, period=MAY, pipelines=("Sales", "Other")) == calls(wh, period=MAY)
-    assert calls(wh, {"min_duration": 60}) == calls(wh, pipelines=("Sales", "Other"))
+    assert counts(calls(wh, period=MAY, pipelines=("Sales", "Other"))) == counts(calls(wh, period=MAY))
+    assert counts(calls(wh, {"min_duration": 60})) == counts(calls(wh, pipelines=("Sales", "Other")))
+
+
+def counts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows without their drill (which names the filters asked)."""
+    return [{k: v for k, v in r.items() if k != "drill"} for r in rows]
 
 
 def test_min_duration(wh: Warehouse) -> None:
@@ -182,3 +188,110 @@ def test_cli_lists_the_options(db: Path) -> None:
     result = runner.invoke(app, ["reports"])
     for flag in ("--break-min", "--min-duration", "--list", "--kind", "--deal", "--limit"):
         assert flag in result.stdout
+
+
+# -- drill-down: every count opens as the list of calls behind it --------------------------------
+
+
+@pytest.mark.parametrize(("options", "filters"), [
+    ({}, {"period": MAY}),  # Anna 4 calls (2 answered), Borys 1, Vira 2 (23:30 on 31 May), Total 7
+    ({"min_duration": 120}, {"period": MAY}),  # effective at 120 s: the drill carries it
+    ({}, {}),  # all time: Vira's 00:10 call on 1 June too
+    ({"direction": "out"}, {"period": MAY, "teams": ("Alpha",)}),  # narrowed rows drill narrowed
+    ({"outcome": "answered", "min_duration": 0}, {"pipelines": ("Sales",)}),
+])
+def test_every_count_opens_as_exactly_that_many_calls(wh: Warehouse, options: dict[str, Any],
+                                                      filters: dict[str, Any]) -> None:
+    result = calls(wh, options, **filters)
+    assert mismatches(wh, "calls", result) == []
+    assert all(r["drill"] for r in result)  # the Total row too
+
+
+def test_call_filters_narrow_every_layout(wh: Warehouse) -> None:
+    may = {r["manager"]: r for r in calls(wh, period=MAY)}
+    out = {r["manager"]: r for r in calls(wh, {"direction": "out"}, period=MAY)}
+    assert out["Total"]["calls"] == may["Total"]["outgoing"] and out["Total"]["incoming"] == 0
+    answered = calls(wh, {"outcome": "answered", "list": True}, period=MAY)
+    assert len(answered) == may["Total"]["answered"] and all(r["answered"] for r in answered)
+    effective = calls(wh, {"effective": True}, period=MAY, by="hour")
+    assert sum(r["calls"] for r in effective) == may["Total"]["effective_calls"]
+    row = may["Anna Shevchuk"]
+    assert row["drill"] == "calls?period=2026-05&manager=1&list=true"
+    # a count the row's own narrowing rules out has no list behind it
+    assert activity_drill.for_column("calls", "incoming", out["Anna Shevchuk"]["drill"]) is None
+    with pytest.raises(FilterError, match="unknown --direction 'sideways'; valid: all, in, out"):
+        calls(wh, {"direction": "sideways"})
+
+
+def test_cli_runs_a_drilled_list(db: Path) -> None:
+    row = next(r for r in as_json(db, "calls", "--period", "2026-05") if r["manager"] == "Anna Shevchuk")
+    target = activity_drill.for_column("calls", "missed", row["drill"])
+    assert target == "calls?period=2026-05&manager=1&list=true&outcome=missed"
+    listed = as_json(db, "calls", "--period", "2026-05", "--manager", "1", "--list", "--outcome", "missed")
+    assert len(listed) == row["missed"] == 2  # calls 3 (voicemail) and 4 (busy)
+
+
+# -- drill-down of the day × hour table: every cell opens as exactly its calls ---------------------
+
+
+@pytest.mark.parametrize(("options", "filters"), [
+    # May's cells (account-local): Mon 9 call 1; Mon 11 call 5; Mon 13 call 2; Thu 9 calls 3 and 4;
+    # Thu 10 call 6; Sun 23 call 7 (31 May 23:30 Kyiv). 7 calls, every other cell zero.
+    ({}, {"period": MAY}),
+    # all time adds Mon 0 (call 8, 1 June 00:10 Kyiv) and Thu 23 (call 9, 30 April 23:30): 9 calls
+    ({}, {}),
+    # out and at least 120 s: only call 1 (Mon 9) is effective; calls 3, 4, 5, 6, 7 are out
+    ({"direction": "out", "min_duration": 120}, {"period": MAY}),
+    # missed in Sales (deals 1-5): calls 3 and 4 (Thu 9), 6 (Thu 10), 9 (Thu 23)
+    ({"outcome": "missed"}, {"pipelines": ("Sales",)}),
+    ({"effective": True}, {"period": MAY, "teams": ("Alpha",)}),  # calls 1 (Mon 9) and 2 (Mon 13)
+    # the report itself narrowed to Thursdays: the other days' cells count 0 and have no list
+    ({"weekday": "4"}, {"period": MAY}),
+])
+def test_every_hour_cell_opens_as_exactly_that_many_calls(wh: Warehouse, options: dict[str, Any],
+                                                          filters: dict[str, Any]) -> None:
+    result = calls(wh, options, by="hour", **filters)
+    assert mismatches(wh, "calls", result) == []
+    assert all(r["drill"] or r["calls"] == 0 for r in result)
+    assert sum(r["calls"] for r in result if r["drill"]) == calls(wh, options, **filters)[-1]["calls"]
+
+
+def test_hour_cell_drill_is_the_list_of_that_weekday_and_hour(wh: Warehouse) -> None:
+    cells = {(r["weekday"], r["hour"]): r for r in calls(wh, period=MAY, by="hour")}
+    thursday_9 = cells[(4, 9)]
+    assert thursday_9["drill"] == "calls?period=2026-05&list=true&weekday=4&hour=9"
+    listed = calls(wh, {"list": True, "weekday": "4", "hour": "9"}, period=MAY)
+    assert sorted(r["id"] for r in listed) == [3, 4]  # Anna's voicemail at 09:30 and busy at 09:35
+    missed = activity_drill.for_column("calls", "missed", thursday_9["drill"])
+    assert missed == "calls?period=2026-05&list=true&weekday=4&hour=9&outcome=missed"
+    # all time, hour 0 is call 8 (00:10 Kyiv on Monday 1 June, 21:10 UTC on Sunday)
+    assert [r["id"] for r in calls(wh, {"list": True, "hour": "0"})] == [8]
+    assert [r["id"] for r in calls(wh, {"list": True, "weekday": "7"})] == [7]
+
+
+def test_weekday_and_hour_narrow_the_manager_layout(wh: Warehouse) -> None:
+    # Monday 9-10 in May: only Anna's call 1 (out, answered, 125 s)
+    rows = {r["manager"]: r for r in calls(wh, {"weekday": "1", "hour": "9"}, period=MAY)}
+    assert [rows[m]["calls"] for m in ("Anna Shevchuk", "Borys Ivanenko", "Vira Hnatiuk", "Total")] == [1, 0, 0, 1]
+    assert rows["Total"]["total_duration_s"] == 125 and rows["Total"]["effective_calls"] == 1
+    assert rows["Anna Shevchuk"]["drill"] == "calls?period=2026-05&manager=1&list=true&weekday=1&hour=9"
+    assert mismatches(wh, "calls", list(rows.values())) == []
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"hour": "24"}, "invalid --hour '24'; valid: 0-23, all"),
+    ({"hour": "nine"}, "invalid --hour 'nine'; valid: 0-23, all"),
+    ({"weekday": "0"}, "invalid --weekday '0'; valid: 1-7, all"),
+])
+def test_bad_weekday_or_hour_names_itself(wh: Warehouse, options: dict[str, Any], message: str) -> None:
+    with pytest.raises(FilterError, match=message):
+        calls(wh, options, by="hour")
+
+
+def test_cli_runs_a_drilled_hour_cell(db: Path) -> None:
+    cell = next(r for r in as_json(db, "calls", "--period", "2026-05", "--by", "hour")
+                if (r["weekday"], r["hour"]) == (4, 9))
+    listed = as_json(db, "calls", "--period", "2026-05", "--list", "--weekday", "4", "--hour", "9")
+    assert len(listed) == cell["calls"] == 2
+    code, out, err = run(db, "calls", "--hour", "25")
+    assert code == 2 and out == "" and "invalid --hour '25'" in err

@@ -7,15 +7,17 @@ from typing import Any
 import pytest
 
 from salesscope.demo import people
-from salesscope.reports import registry
+from salesscope.reports import activity_drill, registry
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters
 from salesscope.reports.period import Period
 from salesscope.warehouse.store import Warehouse
+from salesscope.web.tables import deal_link
 
 from conftest import WarehouseFactory
 from fixtures.activity import account
 from fixtures.activity.demo import demo_warehouse  # noqa: F401 (the fixture demo_wh)
+from fixtures.activity.drilled import listed, mismatches
 from fixtures.activity.expected import check_rows
 
 MAY = Period.parse("2026-05")
@@ -127,3 +129,38 @@ def test_demo_counts_match_the_call_log_and_the_stage_history(demo_wh: Warehouse
         "SELECT count(*) FROM deal_stage_changes WHERE by_user_id = 201 AND \"at\" >= "
         "TIMESTAMP '2026-04-30 21:00' AND \"at\" < TIMESTAMP '2026-05-31 21:00'")[0][0]
     assert serhiy["stage_changes"] == moves
+
+
+# -- drill-down: every count opens as the event list behind it -----------------------------------
+
+
+@pytest.mark.parametrize("filters", [
+    {"period": MAY},  # Anna 19 actions (2 client messages credited to her), Borys 5, Vira 8
+    {"period": W19, "by": "day"},  # per day, the weekend included
+    {"period": MAY, "pipelines": ("Sales",)},  # her contact-only note (106) drops out of the list too
+    {},  # all time: Hanna's April notes
+])
+def test_every_count_opens_as_exactly_that_many_events(wh: Warehouse, filters: dict[str, Any]) -> None:
+    result = rows(wh, **filters)
+    assert mismatches(wh, "employees", result) == []
+    assert all(r["drill"] is None for r in result if r["row_kind"] != "manager")
+    assert sum(r["actions"] for r in result if r["drill"]) > 0
+
+
+def test_the_drill_names_the_manager_by_id_and_each_count_its_kind(wh: Warehouse) -> None:
+    anna = by_manager(rows(wh, period=MAY))["Anna Shevchuk"]
+    assert anna["drill"] == "events?period=2026-05&manager=1"
+    proposals = activity_drill.for_column("employees", "proposals_sent", anna["drill"])
+    assert proposals == "events?period=2026-05&manager=1&kind=stage_change&to_stage=proposal"
+    # 902 S2 → Proposal on 4 May and 903 S1 → Proposal on 8 May
+    assert [r["id"] for r in listed(wh, str(proposals))] == [903, 902]
+    monday = rows(wh, period=W19, managers=("Anna",), by="day")[0]
+    assert monday["drill"] == "events?from=2026-05-04&to=2026-05-04&manager=1"
+
+
+def test_the_dashboard_links_each_count_to_its_event_list(wh: Warehouse) -> None:
+    anna = by_manager(rows(wh, period=MAY))["Anna Shevchuk"]
+    assert deal_link("employees", anna, "notes") == "/reports/events?period=2026-05&manager=1&kind=note"
+    assert deal_link("employees", anna, "actions") == "/reports/events?period=2026-05&manager=1"
+    median = rows(wh, period=MAY)[-1]
+    assert median["row_kind"] == "company_median" and deal_link("employees", median, "notes") is None

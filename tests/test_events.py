@@ -141,3 +141,18 @@ def test_demo_feed_ends_with_andriys_farewell(demo_wh: Warehouse) -> None:
     calendar = DemoCalendar.for_today(dt.date(2026, 6, 15))
     assert last[0]["at"].date() == last_working_day(people.ANDRIY.id, calendar)
     assert last[0]["link"] is None  # the demo account has no CRM address
+
+
+def test_to_stage_lists_moves_into_those_stages(wh: Warehouse) -> None:
+    # Proposal stages: Sales 13 "Proposal", Other 22 "КП відправлено" (found by name).
+    proposals = events(wh, period=MAY, options={"to_stage": "proposal"})
+    assert [r["id"] for r in proposals] == [903, 906, 902, 905]  # newest first: 902 12:30, 905 10:30
+    assert [r["id"] for r in events(wh, options={"to_stage": "12, 15"})] == [904, 901]  # S2, Won
+    with pytest.raises(FilterError, match="malformed --to-stage 'soon'"):
+        events(wh, options={"to_stage": "soon"})
+
+
+def test_authored_leaves_out_clients_and_robots(wh: Warehouse) -> None:
+    # Deal 1 in May: robot move 904 and client message 115 drop out; Anna's 6 actions stay.
+    rows = events(wh, period=MAY, options={"deal": "1", "authored": True})
+    assert [r["id"] for r in rows] == [107, 902, 901, 104, 102, 101]

@@ -39,7 +39,7 @@ def listed(db: Path) -> dict[str, dict[str, object]]:
 def test_list_shows_values_defaults_and_help(db: Path) -> None:
     rows = listed(db)
     assert list(rows) == ["overload_limit", "proposal_stage:1", "proposal_stage:2", "work_start",
-                          "work_end", "lunch_start", "lunch_end"]
+                          "work_end", "lunch_start", "lunch_end", "margin_percent"]
     assert rows["overload_limit"] == {
         "name": "overload_limit", "value": "60", "stored": False, "default": "60",
         "help": "Open deals per manager above which the manager counts as overloaded."}

@@ -8,15 +8,17 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import ibis.expr.types as ir
 import pytest
 from typer.testing import CliRunner
 
 from salesscope import settings
 from salesscope.cli.app import app
 from salesscope.demo import build_demo, people
-from salesscope.reports import registry
+from salesscope.reports import registry, summary_counts
+from salesscope.reports.activity_cache import compiled_arrow, scope_key
 from salesscope.reports.errors import FilterError
-from salesscope.reports.filters import Filters
+from salesscope.reports.filters import Filters, resolve
 from salesscope.reports.period import Period
 from salesscope.warehouse.store import Warehouse
 
@@ -126,6 +128,26 @@ def test_definitions_say_which_period_each_column_uses(wh: Warehouse) -> None:
     assert "the period does not apply" in defs["open_deals"]
     assert defs["win_rate"].startswith("Deals won / (won + lost)")  # from the metric catalogue
     assert "--by week" in registry.get("summary").summary
+
+
+def test_compiled_queries_are_kept_and_give_what_ibis_gives(wh: Warehouse) -> None:
+    """The summary's six-part query is compiled once per filters (on DuckDB) and its result typed
+    exactly as Ibis types it; another period is another query."""
+    scope, now = resolve(wh, Filters(period=MAY)), wh.data_as_of()
+    built: list[object] = []
+
+    def build() -> ir.Table:
+        built.append(scope)
+        return summary_counts._measures(wh, scope, now)
+
+    key = ("test measures", scope_key(scope), now)
+    first, again = compiled_arrow(wh, key, build), compiled_arrow(wh, key, build)
+    order = [(c, "ascending") for c in ("owner_id", "measure", "deals")]
+    assert first.sort_by(order).equals(build().to_pyarrow().sort_by(order))
+    assert again.equals(first) and first.num_rows > 0
+    assert len(built) == (2 if wh.backend.name == "duckdb" else 3)  # + the one built just above
+    june = resolve(wh, Filters(period=Period.parse("2026-06")))
+    assert scope_key(june) != scope_key(scope)
 
 
 # -- the demo account: Ihor's climb past 150 open deals, months before his collapse -----------

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import threading
+import weakref
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from salesscope.reports import activity_cache
 from salesscope.warehouse import migrations
 from salesscope.warehouse.arrow import rows_to_arrow
 from salesscope.warehouse.engines import DuckDBEngine
@@ -118,4 +122,20 @@ def test_replace_twice_replaces(tmp_path: Path) -> None:
     wh.replace({"teams": rows_to_arrow("teams", [{"id": 1, "name": "Alpha"}])})
     wh.replace({"teams": rows_to_arrow("teams", [{"id": 1, "name": "Alpha 2"}, {"id": 2, "name": "B"}])})
     assert sorted(r["name"] for r in wh.rows("teams")) == ["Alpha 2", "B"]
+    wh.close()
+
+
+def test_a_finished_threads_backend_and_caches_go_with_it(tmp_path: Path) -> None:
+    wh = Warehouse.open(tmp_path / "w.duckdb")
+    seen: list[weakref.ref[object]] = []
+
+    def read() -> None:
+        activity_cache.activity_table(wh, "teams")  # caches an expression bound to this thread's backend
+        seen.append(weakref.ref(wh.backend))
+
+    worker = threading.Thread(target=read)
+    worker.start()
+    worker.join()
+    gc.collect()
+    assert seen and seen[0]() is None
     wh.close()

@@ -20,6 +20,7 @@ from salesscope.warehouse.store import Warehouse
 from conftest import WarehouseFactory
 from fixtures.activity import account
 from fixtures.activity.demo import TODAY, demo_warehouse  # noqa: F401 (the fixture demo_wh)
+from fixtures.activity.drilled import listed, mismatches
 from fixtures.activity.expected import check_rows
 
 W18, W19, MAY = Period.parse("2026-W18"), Period.parse("2026-W19"), Period.parse("2026-05")
@@ -76,8 +77,13 @@ def test_deal_filter_computes_gaps_between_the_remaining_actions(wh: Warehouse) 
     assert (monday["actions"], monday["breaks"], monday["break_minutes"], monday["active_minutes"],
             monday["lunch"], monday["lunch_minutes"]) == (9, 5, 285, 35, "13:10–14:10", 60)
     # When the filter keeps every action, both ways of finding gaps agree.
-    plain = worktime(wh, period=W19, managers=("Vira",))
-    assert worktime(wh, period=W19, managers=("Vira",), pipelines=("Sales",)) == plain
+    plain = undrilled(worktime(wh, period=W19, managers=("Vira",)))
+    assert undrilled(worktime(wh, period=W19, managers=("Vira",), pipelines=("Sales",))) == plain
+
+
+def undrilled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows without their drill (which names the filters asked)."""
+    return [{k: v for k, v in r.items() if k != "drill"} for r in rows]
 
 
 def test_elapsed_time_across_the_autumn_clock_change(make_warehouse: WarehouseFactory) -> None:
@@ -120,3 +126,28 @@ def test_demo_andriy_last_day(demo_wh: Warehouse) -> None:
     assert last is not None and rows[-1]["day"] == last.isoformat()
     assert rows[-1]["status"] == "present"
     assert dt.date.fromisoformat(rows[0]["day"]) < last - dt.timedelta(days=300)
+
+
+# -- drill-down: a day's actions open as the event list of that person and day -------------------
+
+
+@pytest.mark.parametrize("filters", [
+    {"period": W19, "teams": ("Alpha",)},  # Anna's Monday: 10 of her own (101-108, 901, 902; the
+    # client's 09:05 message is hers in the employee report, not her work); Wednesday absent: 0
+    {"period": W18, "teams": ("Beta",)},  # Vira's 30 April 23:30 note; Hanna's last days
+    {"period": W19, "pipelines": ("Other",)},  # only Borys's actions on deal 3
+])
+def test_every_days_actions_open_as_exactly_that_many_events(wh: Warehouse, filters: dict[str, Any]) -> None:
+    result = worktime(wh, **filters)
+    assert mismatches(wh, "worktime", result) == []
+    assert all(r["drill"] for r in result)
+    assert sum(r["actions"] for r in result) > 0
+
+
+def test_the_drill_is_the_persons_own_actions_that_day(wh: Warehouse) -> None:
+    wednesday = next(r for r in worktime(wh, period=W19, managers=("Anna",)) if r["day"] == "2026-05-06")
+    assert wednesday["status"] == "absent"
+    assert wednesday["drill"] == "events?from=2026-05-06&to=2026-05-06&manager=1&authored=true"
+    assert listed(wh, wednesday["drill"]) == []
+    everything = wednesday["drill"].replace("&authored=true", "")
+    assert [r["kind"] for r in listed(wh, everything)] == ["message_in"]  # 116: the client's

@@ -34,6 +34,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 100:
+        raise ValueError(f"{text!r} is not a percentage from 0 to 100")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """One declared setting: how to parse it, its default, what it changes."""
@@ -56,6 +66,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("work_end", _clock, "18:00", "End of the working day, account-local HH:MM."),
     Setting("lunch_start", _clock, "13:00", "Start of the lunch break, account-local HH:MM."),
     Setting("lunch_end", _clock, "14:00", "End of the lunch break, account-local HH:MM."),
+    Setting("margin_percent", _percent, "",
+            "Gross margin as a percentage of revenue (0-100); when set, the channels report's profit "
+            "is revenue x margin - spend and it shows ROMI; unset: profit = revenue - spend."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -335,6 +335,13 @@ class FakeKommo:
             self.account.deleted_leads[lead_id] = now
             self._log_event("lead_deleted", now, by, "lead", lead_id)
 
+    def delete_task(self, task_id: int, by: int) -> None:
+        """Delete a task now: it leaves the tasks list (Kommo lists no deleted tasks) and
+        ``task_deleted`` is logged (Kommo has no ``task_restored``)."""
+        with self._lock:
+            self.account.tasks.pop(task_id)
+            self._log_event("task_deleted", int(time.time()), by, "task", task_id)
+
     def _log_event(self, kind: str, at: int, by: int, entity_type: str, entity: int,
                    before: list[Any] | None = None, after: list[Any] | None = None) -> None:
         event_id = ulid(at * 1000, f"live-{kind}-{entity}-{len(self.account.events)}")

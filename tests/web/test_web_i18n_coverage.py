@@ -22,6 +22,7 @@ from salesscope.reports.metrics import CATALOGUE
 from salesscope.reports.result import ReportResult
 from salesscope.reports.spec import ReportSpec
 from salesscope.web.i18n import Translator, catalog, lookup
+from salesscope.web.tables import HIDDEN
 from web.web_support import WebApp
 
 SEED = "period=2026-05"
@@ -119,8 +120,8 @@ def test_report_headers_read_in_ukrainian(web: WebApp, name: str) -> None:
     t = Translator("uk")
     for column in result.columns:
         definition = result.definitions.get(column.name, column.description)
-        if column.name in ("drill", "row_kind", "stage_kind") or column.name.endswith("_id"):
-            continue  # bookkeeping columns stay out of the table
+        if column.name in HIDDEN or column.name.endswith("_id"):
+            continue  # bookkeeping columns (drill queries, row kinds) stay out of the table
         assert f'data-definition="{_escaped(t(definition))}"' in page.text, (name, column.name)
 
 
@@ -142,6 +143,43 @@ def test_an_english_page_stays_in_english(web: WebApp) -> None:
     assert 'data-definition="Open deals now / the overload limit (' in page.text
     metrics = web.clients["boss"].get(f"/reports/metrics?{SEED}", headers={"accept-language": "en"})
     assert ">Leads per channel<" in metrics.text
+
+
+def test_every_unit_has_a_ukrainian_translation(web: WebApp) -> None:
+    """Column units of every report variant, the catalogue's metric units and the short units a
+    metric's value is written with; currency codes (ISO) are not translated."""
+    from salesscope.reports.metrics import CURRENCY
+    from salesscope.web.cells import SHORT_UNITS
+
+    currency = re.compile(r"^[A-Z]{3}$")
+    texts: dict[str, str] = {}
+    for where, result in results(web):
+        for column in result.columns:
+            if column.unit and not currency.match(column.unit):
+                texts.setdefault(column.unit, f"{where}, unit of {column.name}")
+    for metric in CATALOGUE:
+        if metric.unit not in (None, CURRENCY):
+            texts.setdefault(str(metric.unit), f"metric {metric.name}, unit")
+    for unit, short in SHORT_UNITS.items():
+        texts.setdefault(short, f"short form of {unit}")
+    assert {"s", "days", "working hours", "h", "d"} <= set(texts)
+    missing = untranslated(texts)
+    assert not missing, "no Ukrainian in web/i18n/uk.json for:\n" + "\n".join(missing)
+
+
+def test_units_and_metric_values_read_in_ukrainian(web: WebApp) -> None:
+    """The metrics page writes each value with Babel and a Ukrainian unit, not the report's English
+    "Shown as" text (``2.3 h``, ``9 788.89 UAH``); the calls headers say seconds in Ukrainian."""
+    page = web.clients["boss"].get(f"/reports/metrics?{SEED}").text
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", page)
+    assert "робочі години" in cells and "дні" in cells
+    assert any(re.fullmatch(r"\d+,\d год", c) for c in cells)
+    assert any(re.fullmatch(r"\d+,\d дн\.", c) for c in cells)
+    assert any(re.fullmatch(r"\d+,\d%", c) for c in cells)
+    english = [c for c in cells if re.fullmatch(r"[\d.  ]+ ?(h|d|UAH|%)|working hours|days|deals", c)]
+    assert not english, english
+    calls = web.clients["boss"].get(f"/reports/calls?{SEED}").text
+    assert "<small>, с</small>" in calls and "<small>, s</small>" not in calls
 
 
 def _escaped(text: str) -> str:

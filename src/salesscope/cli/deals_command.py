@@ -2,7 +2,8 @@
 
 The options are turned into the same query string a report row's ``drill`` column holds, and
 parsed by ``reports.drill`` — so ``--drill 'period=2026-05&manager=7&stage=10014&reached=1'`` and
-the equivalent options list the same deals, as the dashboard's ``/deals?…`` page does.
+the equivalent options list the same deals, as the dashboard's ``/deals?…`` page does. While
+``salesscope serve`` holds the warehouse, the server lists them (``run_deal_list``).
 """
 
 from __future__ import annotations
@@ -28,9 +29,8 @@ from salesscope.cli.output import (
     emit,
     fail,
 )
-from salesscope.cli.warehouse_access import open_for_reading
+from salesscope.cli.warehouse_access import run_deal_list
 from salesscope.reports import drill
-from salesscope.reports.deal_list import deal_list
 from salesscope.reports.errors import FilterError
 
 
@@ -73,8 +73,7 @@ def deals(
     pairs += parse_qsl((drill_query or "").lstrip("?"), keep_blank_values=True)
     try:
         filters, options = drill.parse(urlencode(pairs))
-        with open_for_reading(db) as wh:
-            result = deal_list(wh, filters, options)
+        result = run_deal_list(db, filters, options)
     except FilterError as exc:
         fail(str(exc))
     emit(result, fmt, output)

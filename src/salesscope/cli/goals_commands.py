@@ -1,4 +1,9 @@
-"""``salesscope goals set | list | import``: the sales plans the goals report measures."""
+"""``salesscope goals set | list | import``: the sales plans the goals report measures.
+
+While ``salesscope serve`` holds the warehouse they run in the server (``web.control`` calls
+``set_goals``, ``goals_result`` and ``import_goals_file`` below), so they work beside a running
+dashboard and its pages show the new goals at once.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from rich.console import Console
 
 from salesscope import goals_store
 from salesscope.cli.output import DbOption, FormatOption, check_format, emit, fail
-from salesscope.cli.warehouse_access import open_for_reading, open_for_writing
+from salesscope.cli.warehouse_access import open_for_reading, open_for_writing, server_client
 from salesscope.goals_store import Goal, GoalError
 from salesscope.reports.errors import FilterError
 from salesscope.reports.period import Period
@@ -52,16 +57,26 @@ def set_goal(
     assert name is not None
     targets = [(m, v) for m, v in (("won_amount", won_amount), ("won_count", won_count)) if v is not None]
     try:
-        with open_for_writing(db) as wh:
-            goals = [goals_store.make_goal(wh, scope, name, period, m, v) for m, v in targets]
-            goals_store.save(wh, goals)
-            shown = [_describe(wh, g) for g in goals]
+        client = server_client(db)
+        if client is not None:
+            shown = client.set_goals(scope, name, period, targets)
+        else:
+            with open_for_writing(db) as wh:
+                shown = set_goals(wh, scope, name, period, targets)
     except (GoalError, FilterError) as exc:
         fail(str(exc))
     for row in shown:
         target = f"{row['target']:,.2f}".rstrip("0").rstrip(".").replace(",", " ")
         err.print(f"Goal set: {row['scope']} {row['name']}, {row['period']}, {row['metric']} "
                   f"{target}", markup=False, highlight=False)
+
+
+def set_goals(wh: Warehouse, scope: str, name: str, period: str,
+              targets: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Check and store one goal per (metric, target); the stored goals as ``goals list`` rows."""
+    goals = [goals_store.make_goal(wh, scope, name, period, m, v) for m, v in targets]
+    goals_store.save(wh, goals)
+    return [_describe(wh, g) for g in goals]
 
 
 @app.command("list")
@@ -73,16 +88,24 @@ def list_goals(
     """List the stored goals."""
     check_format(fmt, None, ("table", "json", "csv"))
     try:
-        chosen = Period.parse(period) if period else None
-        with open_for_reading(db) as wh:
-            rows = [_describe(wh, g) for g in goals_store.load(wh)
-                    if chosen is None or (g.period_start < chosen.end and g.period_end >= chosen.start)]
-            result = ReportResult.from_rows("goals_list", "Goals", _LIST_COLUMNS, rows,
-                                            {"period": chosen.describe() if chosen else None},
-                                            wh.data_as_of())
+        client = server_client(db)
+        if client is not None:
+            result = client.goals(period)
+        else:
+            with open_for_reading(db) as wh:
+                result = goals_result(wh, period)
     except FilterError as exc:
         fail(str(exc))
     emit(result, fmt, None)
+
+
+def goals_result(wh: Warehouse, period: str | None) -> ReportResult:
+    """The stored goals overlapping ``period`` (all without one), as ``goals list`` shows them."""
+    chosen = Period.parse(period) if period else None
+    rows = [_describe(wh, g) for g in goals_store.load(wh)
+            if chosen is None or (g.period_start < chosen.end and g.period_end >= chosen.start)]
+    return ReportResult.from_rows("goals_list", "Goals", _LIST_COLUMNS, rows,
+                                  {"period": chosen.describe() if chosen else None}, wh.data_as_of())
 
 
 @app.command("import")
@@ -92,12 +115,21 @@ def import_goals(
 ) -> None:
     """Import goals from a CSV file: all rows or, on any bad row, none."""
     try:
-        with open_for_writing(db) as wh:
-            goals = goals_store.read_csv(wh, file)
-            changed = goals_store.save(wh, goals)
+        client = server_client(db)
+        if client is not None:  # the server reads the file itself: give it a path from anywhere
+            count, changed = client.import_goals(file.absolute())
+        else:
+            with open_for_writing(db) as wh:
+                count, changed = import_goals_file(wh, file)
     except (GoalError, FilterError) as exc:
         fail(str(exc))
-    err.print(f"Imported {len(goals)} goals from {file} ({changed} new or changed).")
+    err.print(f"Imported {count} goals from {file} ({changed} new or changed).")
+
+
+def import_goals_file(wh: Warehouse, file: Path) -> tuple[int, int]:
+    """Store every goal of a CSV file, or none on a bad row; (goals read, new or changed)."""
+    goals = goals_store.read_csv(wh, file)
+    return len(goals), goals_store.save(wh, goals)
 
 
 def _describe(wh: Warehouse, g: Goal) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from salesscope.cli.output import DbOption
 from salesscope.cli.warehouse_access import (
     open_for_reading,
     open_for_writing,
-    run_server_job,
+    server_client,
     server_status,
 )
 from salesscope.config import ConfigError
@@ -35,6 +35,7 @@ from salesscope.connectors.kommo.client import ClientOptions, KommoClient
 from salesscope.connectors.kommo.errors import KommoError, KommoNotConnected
 from salesscope.connectors.kommo.ratelimit import DEFAULT_RATE
 from salesscope.connectors.kommo.reference import fetch_account
+from salesscope.connectors.kommo.scheduled import request_full_sync
 from salesscope.connectors.kommo.status import age_label, status_document
 from salesscope.connectors.kommo.sync import SyncReport, sync, utc_now
 from salesscope.connectors.kommo.webhooks import SETTINGS, destination, webhook_secret
@@ -192,15 +193,14 @@ def sync_command(
     _logging(verbose)
     try:
         connection = conn.load_connection()
-        if not full:
-            done = run_server_job(db, "sync")
-            if done is not None:
-                err.print(f"Synced by the running server: {json.dumps(done.get('result', done))}", markup=False)
-                return
+        done = _sync_through_server(db, full)
+        if done is not None:
+            err.print(f"Synced by the running server: {json.dumps(done.get('result', done))}", markup=False)
+            return
         client = conn.open_client(connection, SecretStore())
     except (KommoNotConnected, ConfigError) as exc:
         fail(str(exc))
-    except (KommoError, SecretsError) as exc:
+    except (KommoError, SecretsError, WarehouseError) as exc:
         fail(str(exc), 1)
     try:
         with client, open_for_writing(db) as wh, _progress() as bar:
@@ -209,6 +209,34 @@ def sync_command(
     except KommoError as exc:
         fail(f"{exc} (the sync resumes from its last page next time)", 1)
     _summary(report, client)
+
+
+SERVER_BUSY_WAIT_S = 2.0
+"""How often to ask again while the server's own sync job runs."""
+
+
+def _sync_through_server(db: str | None, full: bool) -> dict[str, Any] | None:
+    """Run the running server's sync job (a full one with ``--full``); None without a server.
+
+    A sync the server is already running (its schedule, a webhook) is waited for, then ours runs:
+    the warehouse file is the server's, so the sync has to happen in its process.
+    """
+    client = server_client(db)
+    if client is None:
+        return None
+    if full:
+        request_full_sync()
+    told = False
+    while True:
+        try:
+            return client.run_job("sync")
+        except WarehouseError as exc:
+            if "already running" not in str(exc):
+                raise
+        if not told:
+            err.print("The running server is syncing already; waiting for it to finish…", markup=False)
+            told = True
+        time.sleep(SERVER_BUSY_WAIT_S)
 
 
 def _summary(report: SyncReport, client: KommoClient) -> None:

@@ -1,4 +1,8 @@
-"""``salesscope settings list | set``: the account settings that change what reports count."""
+"""``salesscope settings list | set``: the account settings that change what reports count.
+
+While ``salesscope serve`` holds the warehouse both run in the server (``web.control`` calls
+``settings_result`` and ``apply_setting`` below), so they work beside a running dashboard.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from rich.console import Console
 
 from salesscope import settings
 from salesscope.cli.output import DbOption, FormatOption, check_format, emit, fail
-from salesscope.cli.warehouse_access import open_for_reading, open_for_writing
+from salesscope.cli.warehouse_access import open_for_reading, open_for_writing, server_client
+from salesscope.reports.errors import FilterError
 from salesscope.reports.result import ColumnSpec, ReportResult
 from salesscope.warehouse.store import Warehouse
 
@@ -32,10 +37,18 @@ _COLUMNS = (
 def list_settings(fmt: FormatOption = "table", db: DbOption = None) -> None:
     """List every setting with its value, default and meaning."""
     check_format(fmt, None, ("table", "json", "csv"))
-    with open_for_reading(db) as wh:
-        result = ReportResult.from_rows("settings", "Settings", _COLUMNS, _rows(wh), {},
-                                        wh.data_as_of())
+    client = server_client(db)
+    if client is not None:
+        result = client.settings()
+    else:
+        with open_for_reading(db) as wh:
+            result = settings_result(wh)
     emit(result, fmt, None)
+
+
+def settings_result(wh: Warehouse) -> ReportResult:
+    """Every setting with its value in force, as ``settings list`` shows it."""
+    return ReportResult.from_rows("settings", "Settings", _COLUMNS, _rows(wh), {}, wh.data_as_of())
 
 
 def _rows(wh: Warehouse) -> list[dict[str, Any]]:
@@ -63,12 +76,21 @@ def set_setting(
 ) -> None:
     """Set one setting; the value is checked before anything is stored."""
     try:
-        with open_for_writing(db) as wh:
-            _check_stage(wh, name, value)
-            typed = settings.set_value(wh, name, value)
-    except settings.SettingError as exc:
+        client = server_client(db)
+        if client is not None:
+            typed = client.set_setting(name, value)
+        else:
+            with open_for_writing(db) as wh:
+                typed = apply_setting(wh, name, value)
+    except (settings.SettingError, FilterError) as exc:
         fail(str(exc))
     err.print(f"{name} = {typed}", markup=False, highlight=False)
+
+
+def apply_setting(wh: Warehouse, name: str, value: str) -> str:
+    """Check and store one setting; the value as stored, for the confirmation line."""
+    _check_stage(wh, name, value)
+    return str(settings.set_value(wh, name, value))
 
 
 def _check_stage(wh: Warehouse, name: str, value: str) -> None:

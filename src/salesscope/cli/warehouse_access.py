@@ -7,8 +7,9 @@ read-write open.
 While ``salesscope serve`` holds a DuckDB warehouse, no other process may open the file
 (``../shared/STACK.md``). The server leaves a note (``web.serverfile``) with its local control URL
 and token; ``run_report``, ``run_deal_list``, ``server_status`` and ``run_server_job`` then ask the
-server instead, and ``open_for_reading``/``open_for_writing`` refuse with a message naming the
-server, never with a DuckDB lock error.
+server instead, as the goals and settings commands do through ``server_client``, and
+``open_for_reading``/``open_for_writing`` refuse with a message naming the server, never with a
+DuckDB lock error.
 """
 
 from __future__ import annotations
@@ -80,8 +81,8 @@ def _refuse_if_served(target: str) -> None:
     if note is not None:
         raise WarehouseError(
             f"warehouse {target} is held by `salesscope serve` (pid {note.pid}, {note.page_url}); "
-            "`report`, `status` and `sync` work through it, but this command needs the file "
-            "itself: stop the server first (Ctrl-C in its terminal)"
+            "`report`, `deals`, `status`, `sync`, `goals` and `settings` work through it, but this "
+            "command needs the file itself: stop the server first (Ctrl-C in its terminal)"
         )
 
 
@@ -124,6 +125,34 @@ class ServerClient:
     def people(self) -> dict[str, list[str]]:
         doc: dict[str, list[str]] = self._call("GET", "/_control/people").json()
         return doc
+
+    def settings(self) -> ReportResult:
+        """``settings list`` as the server computes it."""
+        return wire.result_from_ipc(self._call("GET", "/_control/settings").content)
+
+    def set_setting(self, name: str, value: str) -> str:
+        """Check and store a setting in the server; the value as stored."""
+        doc = self._call("POST", "/_control/settings", {"name": name, "value": value}).json()
+        return str(doc["value"])
+
+    def goals(self, period: str | None) -> ReportResult:
+        """``goals list`` (overlapping ``period`` when given) as the server computes it."""
+        return wire.result_from_ipc(self._call("POST", "/_control/goals/list", {"period": period}).content)
+
+    def set_goals(self, scope: str, name: str, period: str,
+                  targets: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Store goals in the server; the stored goals as ``goals list`` rows."""
+        payload = {"scope": scope, "name": name, "period": period, "targets": targets}
+        rows: list[dict[str, Any]] = self._call("POST", "/_control/goals", payload).json()["goals"]
+        return rows
+
+    def import_goals(self, file: Path) -> tuple[int, int]:
+        """The server reads the CSV at ``file``'s absolute path; errors name the file as given."""
+        try:
+            doc = self._call("POST", "/_control/goals/import", {"path": str(file.absolute())}).json()
+        except ServerFilterError as exc:
+            raise ServerFilterError(str(exc).replace(str(file.absolute()), str(file), 1)) from None
+        return int(doc["count"]), int(doc["changed"])
 
     def run_job(self, name: str) -> dict[str, Any]:
         """Run a server job (``sync``) now and wait for it; a failed job is a WarehouseError."""

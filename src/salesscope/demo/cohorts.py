@@ -27,7 +27,7 @@ SALES, REPEAT = 0, 1
 ROOM_S = 4 * 3600
 """Working seconds a compressed cohort's last lead gets before its owner's work ends."""
 _BACKGROUND_STALE = 0.04
-_SEED_STALE = 0.05
+_SEED_STALE = 0.02
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from salesscope.demo.leads import expand
 from salesscope.demo.revenue import draw_amounts, shape
 from salesscope.demo.roster import Roster
 from salesscope.demo.scale import scale_named
+from salesscope.demo.spend import spend_table
 from salesscope.demo.streams import stream
 from salesscope.demo.tasks import tasks_table
 from salesscope.demo.touches import CALL_IN, CALL_OUT, TASK, client_replies, draw_touches
@@ -111,7 +112,7 @@ def generate(
         "tasks": tasks,
         "goals": goals_table(book, amount, fields.deleted, roster, calendar, stream(seed, "goals")),
         "settings": reference.settings_table(),
-        "spend": arrow_schema("spend").empty_table(),
+        "spend": spend_table(calendar, stream(seed, "spend")),
         "currency_rates": arrow_schema("currency_rates").empty_table(),
     }
     finished = now_utc.replace(tzinfo=None) if now_utc else calendar.utc_instant(

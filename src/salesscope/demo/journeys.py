@@ -1,6 +1,8 @@
 """Journeys: each deal's walk through its pipeline's stages, with the moment of every move.
 
-A deal's fate (its cohort category) fixes how far it gets (its *peak* open stage) and how it ends.
+A deal's fate (its cohort category) fixes how far it gets (its *peak* open stage) and how it ends;
+a deal whose fate is to stay open is, for most managers, marked lost weeks later (a stale deal
+cleared from the pipeline, see ``story.STALE_LOST_DAYS``).
 The walk is a fixed grid of columns — the open stages in order, an optional step back, an optional
 return, and the final move to won or lost — of which each deal includes some: it may be created in
 a later stage, skip a stage, or step back once. Gaps between moves are drawn in working time, so
@@ -13,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from salesscope.demo import people, story
 from salesscope.demo.catalog import MAX_OPEN, end_stage_ids, open_stage_ids
-from salesscope.demo.cohorts import LOW_LOST, REACH_LOST, REACH_OPEN, REPEAT, SALES, WON
+from salesscope.demo.cohorts import LOW_LOST, LOW_OPEN, REACH_LOST, REACH_OPEN, REPEAT, SALES, WON
 from salesscope.demo.leads import Leads
 from salesscope.demo.profiles import WORK_DAY_S
 from salesscope.demo.roster import Roster
@@ -57,7 +60,8 @@ def draw(leads: Leads, roster: Roster, rng: np.random.Generator) -> Journeys:
     first = np.where((rng.random(n) < 0.05) & (peak >= 1) & (leads.pipeline == SALES),
                      1 + (rng.random(n) * peak).astype(np.int64), 0)
     won = leads.category == WON
-    closing = won | (leads.category == REACH_LOST) | (leads.category == LOW_LOST)
+    stale = _tidied(leads, roster)
+    closing = won | (leads.category == REACH_LOST) | (leads.category == LOW_LOST) | stale
 
     k = np.arange(MAX_OPEN)
     on_path = (k >= first[:, None]) & (k <= peak[:, None])
@@ -77,7 +81,7 @@ def draw(leads: Leads, roster: Roster, rng: np.random.Generator) -> Journeys:
     stage[:, RETURN] = ids[rows, peak]
     stage[:, FINAL] = np.where(won, won_id[leads.pipeline], lost_id[leads.pipeline])
 
-    move_work = _move_times(leads, include, first, won, early, response, rng)
+    move_work = _move_times(leads, include, first, won, stale, early, response, rng)
     kept = include & (move_work < leads.deadline[:, None])
     kept[rows, first] = True
     late = leads.late_close_s >= 0
@@ -115,6 +119,15 @@ def draw(leads: Leads, roster: Roster, rng: np.random.Generator) -> Journeys:
     )
 
 
+def _tidied(leads: Leads, roster: Roster) -> np.ndarray:
+    """Deals left open by their fate that the owner later marks lost (``story.STALE_LOST_DAYS``):
+    every manager's but Ihor's, outside the cohorts whose counts the story fixes exactly."""
+    keeps_open = np.array([m.id == people.IHOR.id for m in roster.managers], dtype=bool)
+    open_fate = (leads.category == REACH_OPEN) | (leads.category == LOW_OPEN)
+    result: np.ndarray = open_fate & ~leads.compress & ~keeps_open[leads.owner] & (leads.late_close_s < 0)
+    return result
+
+
 def _pick(rng: np.random.Generator, n: int, values: list[int], p: list[float]) -> np.ndarray:
     return rng.choice(np.array(values, dtype=np.int64), size=n, p=p)
 
@@ -141,6 +154,7 @@ def _move_times(
     include: np.ndarray,
     first: np.ndarray,
     won: np.ndarray,
+    stale: np.ndarray,
     early: np.ndarray,
     response: np.ndarray,
     rng: np.random.Generator,
@@ -151,7 +165,7 @@ def _move_times(
     means[:, :MAX_OPEN] = np.where((leads.pipeline == REPEAT)[:, None], _REPEAT_GAP_DAYS, _GAP_DAYS)
     means[:, BACK] = 1.0
     means[:, RETURN] = 0.8
-    means[:, FINAL] = np.where(won, 2.0, 1.5 * (1.0 - 0.6 * early))
+    means[:, FINAL] = np.where(won, 2.0, np.where(stale, story.STALE_LOST_DAYS, 1.5 * (1.0 - 0.6 * early)))
     gaps = rng.exponential(1.0, (n, N_COLS)) * means * WORK_DAY_S
     gaps[np.arange(n), first] = 0.0
     gaps = np.where(include, gaps, 0.0)

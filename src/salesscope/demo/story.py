@@ -8,6 +8,10 @@ Choices made where the brief left one open:
   is the manager who "touched every client a little and closed none".
 - Andriy's open deals at his departure stay his and open too, except the late wins below, which a
   robot moves to won (``by_user_id`` NULL) two to five weeks after his last action.
+- Every other manager clears stale deals: a deal left open by its fate is marked lost by its
+  owner ``STALE_LOST_DAYS`` working days (on average) after its last move, so their open deals
+  stay below the overload limit and Ihor's pile stands out. The cohorts the story fixes exactly
+  (the seed month) keep their open deals open.
 """
 
 from __future__ import annotations
@@ -74,6 +78,9 @@ GOAL_FACTS: dict[int, tuple[int, int]] = {
 }
 """Range of each member's seed-month won revenue, UAH: Olena far over (≥1.4x), Oleksandr far
 under (<0.75x), Daria near her goal (0.85-1.05x), the team under 1,000,000 in every case."""
+
+STALE_LOST_DAYS = 15.0
+"""Mean working days from a stale deal's last move to its owner marking it lost (exponential)."""
 
 LEAVERS: tuple[people.Person, ...] = (people.IHOR, people.ANDRIY)
 

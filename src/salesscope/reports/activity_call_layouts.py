@@ -6,7 +6,7 @@ counts here are the same (``activity_call_counts``), grouped differently.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ibis
@@ -62,9 +62,10 @@ _LIST_READ = ("id", "at_local", "author_id", "direction", "status", "answered", 
               "deal_id", "deal_name", "contact_id", "contact_name", "recording_url")
 
 
-def hour_rows(metrics: dict[str, ir.Scalar], t: ir.Table
-              ) -> tuple[Sequence[ColumnSpec], list[dict[str, Any]]]:
-    """Every weekday × every hour with a call, zeros included: one grouped scan."""
+def hour_rows(metrics: dict[str, ir.Scalar], t: ir.Table, drill_of: Callable[[int, int], str | None],
+              drill_column: ColumnSpec) -> tuple[Sequence[ColumnSpec], list[dict[str, Any]]]:
+    """Every weekday × every hour with a call, zeros included: one grouped scan. Each cell's
+    ``drill`` is ``drill_of(weekday, hour)``, described by ``drill_column``."""
     table = t.group_by(["weekday", "hour"]).aggregate(**metrics).to_pyarrow().to_pylist()
     found = {(r["weekday"], r["hour"]): counted(r) for r in table}
     hours = sorted({h for _, h in found})
@@ -74,8 +75,8 @@ def hour_rows(metrics: dict[str, ir.Scalar], t: ir.Table
         for hour in hours:
             counts = found.get((weekday, hour), empty)
             rows.append({"weekday": weekday, "weekday_name": WEEKDAYS[weekday - 1], "hour": hour,
-                         **{c: counts[c] for c in _HOUR_VALUES}})
-    return HOUR_COLUMNS, rows
+                         **{c: counts[c] for c in _HOUR_VALUES}, "drill": drill_of(weekday, hour)})
+    return (*HOUR_COLUMNS, drill_column), rows
 
 
 def list_columns(wh: Warehouse, scope: Scope, t: ir.Table, min_duration: int, limit: int

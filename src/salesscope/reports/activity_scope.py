@@ -18,7 +18,10 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
+from salesscope import settings
+from salesscope.reports.activity_cache import per_catalog
 from salesscope.reports.filters import Scope
+from salesscope.warehouse.store import Warehouse
 
 ACTION_KINDS = ("deal_created", "stage_change", "note", "message_in", "message_out", "call_in",
                 "call_out", "task_created", "task_completed")
@@ -63,3 +66,13 @@ def in_scope(t: ir.Table, scope: Scope, person: str | None, *more: ir.BooleanVal
         where.append(t[person].isin(scope.owner_ids))
     where += more
     return t.filter(*where) if where else t
+
+
+def proposal_stages(wh: Warehouse) -> tuple[int, ...]:
+    """The proposal stage of every pipeline that has one (kept with the catalog): a move into one
+    is a proposal sent, in the employee report and the event list alike."""
+    def read() -> tuple[int, ...]:
+        found = (settings.proposal_stage(wh, int(p["id"])) for p in wh.catalog().pipelines)
+        return tuple(sorted(s for s in found if s is not None))
+
+    return per_catalog(wh, "proposal_stages", read)

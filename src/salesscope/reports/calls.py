@@ -13,15 +13,20 @@ the list of calls with recordings (``--list``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
+import ibis.expr.types as ir
+
+from salesscope.reports import activity_drill, drill
 from salesscope.reports import activity_people as people
-from salesscope.reports.activity_cache import activity_table
+from salesscope.reports.activity_cache import activity_table, compiled_arrow, scope_key
 from salesscope.reports.activity_calendar import spans, working_days
 from salesscope.reports.activity_call_counts import metrics, summed
 from salesscope.reports.activity_call_layouts import LIST_COLUMNS, hour_rows, list_columns
 from salesscope.reports.activity_result import from_columns
-from salesscope.reports.activity_scope import FILTERS_NOTE, has_deal_filter, in_scope
+from salesscope.reports.activity_scope import FILTERS_NOTE, has_deal_filter, in_scope, period_days
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters, Scope, resolve
 from salesscope.reports.result import ColumnSpec, ReportResult
@@ -35,6 +40,16 @@ SUMMARY = ("Per manager: incoming, outgoing, answered and missed calls, talk tim
            "(at least --min-duration seconds) and calls per working day; --by hour gives the "
            "day-of-week × hour table, --list the calls with recording links." + FILTERS_NOTE)
 MIN_DURATION = EFFECTIVE_CALL_S
+ALL = "all"
+_DRILL = ColumnSpec("drill", "Drill", "string", "The calls behind Calls, as REPORT?QUERY "
+                    "(calls?period=…&manager=ID&list=true: the page /reports/calls?… or `salesscope "
+                    "report calls --period … --manager ID --list`); each count adds its --direction, "
+                    "--outcome or --effective.")
+_HOUR_DRILL = ColumnSpec("drill", "Drill", "string", "The calls behind Calls in this hour of this "
+                         "weekday, as REPORT?QUERY (calls?period=…&list=true&weekday=D&hour=H: the "
+                         "page /reports/calls?… or `salesscope report calls --period … --list "
+                         "--weekday D --hour H`); each count adds its --direction, --outcome or "
+                         "--effective.")
 
 COLUMNS = (
     ColumnSpec("manager", "Manager", "string", "The manager on the call; Total for the listed "
@@ -60,6 +75,7 @@ COLUMNS = (
                "deactivated user) to the last: the days work time lists."),
     ColumnSpec("calls_per_day", "Calls per day", "number", "Calls / working days (a day off "
                "with no calls counts: it is a working day without calls); empty without any."),
+    _DRILL,
 )
 
 OPTIONS = (
@@ -67,7 +83,15 @@ OPTIONS = (
                  "a call of at least this many seconds is effective"),
     ReportOption("list", bool, False, "list the calls themselves, newest first, with recordings"),
     ReportOption("limit", int, 0, "with --list: at most N calls, the newest (0: every call)"),
+    ReportOption("direction", str, ALL, "only calls in this direction: in, out (or all)"),
+    ReportOption("outcome", str, ALL, "only answered or only missed calls (or all)"),
+    ReportOption("effective", bool, False, "only effective calls (at least --min-duration seconds)"),
+    ReportOption("weekday", str, ALL, "only calls started on this account-local ISO weekday: 1 = Monday "
+                 "... 7 = Sunday (or all)"),
+    ReportOption("hour", str, ALL, "only calls started in this account-local hour, 0-23 (or all)"),
 )
+_DIRECTIONS = (ALL, "in", "out")
+_OUTCOMES = (ALL, "answered", "missed")
 
 
 def calls(wh: Warehouse, filters: Filters) -> ReportResult:
@@ -81,35 +105,117 @@ def calls(wh: Warehouse, filters: Filters) -> ReportResult:
     if listing and filters.by == "hour":
         raise FilterError("--by", "hour", ["manager (or no --by) with --list"],
                           reason="--list lists calls one by one; it takes no grouping")
+    narrowed = _Narrowed(_choice(filters, "direction", _DIRECTIONS), _choice(filters, "outcome", _OUTCOMES),
+                         bool(filters.option("effective", False)), min_duration,
+                         _slot(filters, "weekday", 1, 7), _slot(filters, "hour", 0, 23))
     if filters.by != "hour" and not listing:
-        return from_columns(NAME, TITLE, COLUMNS, _manager_columns(wh, scope, min_duration),
+        return from_columns(NAME, TITLE, COLUMNS, _manager_columns(wh, scope, narrowed),
                             filters.describe(), wh.data_as_of())
-    t = in_scope(activity_table(wh, CALL_FACTS), scope, person="author_id")
+    t = activity_table(wh, CALL_FACTS)
+    t = in_scope(t, scope, "author_id", *narrowed.where(t))
     if listing:
         values = list_columns(wh, scope, t, min_duration, int(filters.option("limit", 0)))
         return from_columns(NAME, "Calls", LIST_COLUMNS, values, filters.describe(),
                             wh.data_as_of())
-    columns, rows = hour_rows(metrics(t, min_duration), t)
+    columns, rows = hour_rows(metrics(t, min_duration), t, _hour_drill(scope, narrowed), _HOUR_DRILL)
     return ReportResult.from_rows(NAME, "Calls by day of the week and hour", columns, rows,
                                   filters.describe(), wh.data_as_of())
 
 
-def _manager_columns(wh: Warehouse, scope: Scope, min_duration: int) -> dict[str, list[Any]]:
+@dataclass(frozen=True)
+class _Narrowed:
+    """Which calls count: --direction, --outcome, --effective (at --min-duration), --weekday, --hour."""
+
+    direction: str
+    outcome: str
+    effective: bool
+    min_duration: int
+    weekday: int | None = None
+    hour: int | None = None
+
+    def where(self, t: ir.Table) -> list[ir.BooleanValue]:
+        """The conditions on call_facts (or, without --effective, call_day_counts) rows."""
+        out = []
+        if self.direction != ALL:
+            out.append(t.incoming if self.direction == "in" else ~t.incoming)
+        if self.outcome != ALL:
+            out.append(t.answered if self.outcome == "answered" else ~t.answered)
+        if self.effective:
+            out.append(t.duration_s >= self.min_duration)
+        if self.weekday is not None:
+            out.append(t.weekday == self.weekday)
+        if self.hour is not None:
+            out.append(t.hour == self.hour)
+        return out
+
+    @property
+    def by_slot(self) -> bool:
+        """Whether a weekday or hour is asked (only ``call_facts`` has them)."""
+        return self.weekday is not None or self.hour is not None
+
+    def drill_options(self) -> dict[str, object]:
+        """The same narrowing as options of ``calls --list`` (defaults left out)."""
+        return {"list": True,
+                "min_duration": self.min_duration if self.min_duration != MIN_DURATION else None,
+                "direction": self.direction if self.direction != ALL else None,
+                "outcome": self.outcome if self.outcome != ALL else None,
+                "effective": self.effective,
+                "weekday": self.weekday,
+                "hour": self.hour}
+
+
+def _choice(filters: Filters, name: str, choices: tuple[str, ...]) -> str:
+    text = str(filters.option(name, ALL)).strip().lower()
+    if text not in choices:
+        raise FilterError("--" + name, text, list(choices))
+    return text
+
+
+def _slot(filters: Filters, name: str, low: int, high: int) -> int | None:
+    """--weekday or --hour as a number in ``[low, high]``; None for all."""
+    text = str(filters.option(name, ALL)).strip().lower()
+    if text == ALL:
+        return None
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        raise FilterError("--" + name, text, [f"{low}-{high}", ALL], reason=f"invalid --{name}")
+    return int(text)
+
+
+def _hour_drill(scope: Scope, narrowed: _Narrowed) -> Callable[[int, int], str | None]:
+    """The drill of a weekday × hour cell: the row's narrowing plus the cell's weekday and hour
+    (None for a cell the report's own --weekday or --hour rules out: it counts zero)."""
+    options = replace(narrowed, weekday=None, hour=None).drill_options()
+    base = activity_drill.query(NAME, drill.scope_filters(scope), **options)
+
+    def cell(weekday: int, hour: int) -> str | None:
+        if narrowed.weekday not in (None, weekday) or narrowed.hour not in (None, hour):
+            return None
+        return f"{base}&weekday={weekday}&hour={hour}"
+
+    return cell
+
+
+def _manager_columns(wh: Warehouse, scope: Scope, narrowed: _Narrowed) -> dict[str, list[Any]]:
     """A row per listed manager and the total, column by column. At the default --min-duration
-    and without a deal filter the sums are read from the calls counted per day at load time."""
-    if min_duration == EFFECTIVE_CALL_S and not has_deal_filter(scope):
-        t = in_scope(activity_table(wh, CALL_DAY_COUNTS), scope, person="author_id")
-        sums = summed(t)
-    else:
-        t = in_scope(activity_table(wh, CALL_FACTS), scope, person="author_id")
-        sums = metrics(t, min_duration)
-    table = t.group_by("author_id").aggregate(**sums).to_pyarrow()
+    and without a deal filter, --effective, --weekday or --hour the sums are read from the calls
+    counted per day at load time."""
+    per_day = (narrowed.min_duration == EFFECTIVE_CALL_S and not narrowed.effective and not narrowed.by_slot
+               and not has_deal_filter(scope))
+
+    def per_manager() -> ir.Table:
+        t = activity_table(wh, CALL_DAY_COUNTS if per_day else CALL_FACTS)
+        t = in_scope(t, scope, "author_id", *narrowed.where(t))
+        return t.group_by("author_id").aggregate(**(summed(t) if per_day else metrics(t, narrowed.min_duration)))
+
+    # Compiled once (Ibis takes ~4x the scan to compile it): the overview runs it per day and week.
+    key = ("calls per manager", scope_key(scope), period_days(scope), narrowed, per_day)
+    table = compiled_arrow(wh, key, per_manager)
     ids = table["author_id"].to_pylist()
     spans_ = spans(wh, scope)
     shown = people.listed(scope, people.everyone(scope, set(ids), spans_.by_person))
     position = {person: i for i, person in enumerate(ids)}
     picked = [position.get(person) for person in shown]
-    col = {name: _with_total(_picked(table[name].to_pylist(), picked)) for name in sums}
+    col = {name: _with_total(_picked(table[name].to_pylist(), picked)) for name in _SUMS}
     days = _with_total([working_days(scope, spans_, person) for person in shown])
     identities = [people.identity(scope, person) for person in shown]
     calls, answered = col["calls"], col["answered"]
@@ -129,7 +235,13 @@ def _manager_columns(wh: Warehouse, scope: Scope, min_duration: int) -> dict[str
         "effective_calls": col["effective_calls"],
         "working_days": days,
         "calls_per_day": [round(c / d, 2) if d else None for c, d in zip(calls, days, strict=True)],
+        "drill": [*activity_drill.person_drills(NAME, scope, shown, options=narrowed.drill_options()),
+                  activity_drill.query(NAME, drill.scope_filters(scope), **narrowed.drill_options())],
     }
+
+
+_SUMS = ("calls", "incoming", "answered", "total_duration_s", "answered_duration_s", "effective_calls")
+"""The sums ``metrics`` and ``summed`` name alike."""
 
 
 def _picked(values: list[Any], positions: list[int | None]) -> list[int]:

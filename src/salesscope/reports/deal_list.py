@@ -13,6 +13,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from salesscope.reports import channels_counts
 from salesscope.reports.drill import DealListOptions
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters, Scope, deal_filter, resolve
@@ -84,6 +85,13 @@ def select_deals(wh: Warehouse, scope: Scope, options: DealListOptions) -> ir.Ta
     if options.no_team:
         in_teams = [p.id for p in scope.people.values() if p.team_id is not None]
         t = t.filter(t.owner_id.isnull() | ~t.owner_id.isin(in_teams or [-1]))
+    if options.attribution:
+        matching = channels_counts.attributed(wh, "channel", options.touch, dict(options.attribution))
+        matching = matching.select(matching_id=matching.deal_id)
+        t = t.semi_join(matching, t.deal_id == matching.matching_id)
+    if options.proposal:
+        reached = channels_counts.proposal_reached(wh, t)
+        t = t.filter(reached if reached is not None else ibis.literal(False))
     return t
 
 

@@ -28,7 +28,11 @@ MODES = ("current", "reached", "lost_at")
 _FILTER_KEYS = ("period", "from", "to", "pipeline", "manager", "team", "source", "tag")
 _OPTION_KEYS = ("stage", "reached", "lost_at", "status", "dated", "open_at", "channel", "crm_source",
                 "no_team", "limit")
-KEYS = _FILTER_KEYS + _OPTION_KEYS
+# The channels report's attribution: attr_<level>=value (reports.attribution.LEVELS), touch, and
+# proposal=1 for deals that reached their pipeline's proposal stage.
+ATTRIBUTION_LEVELS = ("channel", "utm_source", "utm_medium", "utm_campaign", "utm_content", "source")
+_ATTRIBUTION_KEYS = (*(f"attr_{level}" for level in ATTRIBUTION_LEVELS), "touch", "proposal")
+KEYS = _FILTER_KEYS + _OPTION_KEYS + _ATTRIBUTION_KEYS
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,9 @@ class DealListOptions:
     - ``channel``: utm_source, else the CRM source, else ``(none)`` (as the metrics report counts
       leads per channel); ``crm_source``: exactly this CRM source ("" = none); ``no_team``: the
       owner is in no team.
+    - ``attribution``: (level, value) pairs the deal's channel must match, as
+      ``reports.attribution.channel_of`` reads it for ``touch`` (last or first); ``proposal``:
+      reached the pipeline's proposal stage (won deals did), as the channels report counts.
     """
 
     stage: str | None = None
@@ -57,6 +64,9 @@ class DealListOptions:
     crm_source: str | None = None
     no_team: bool = False
     limit: int | None = None
+    attribution: tuple[tuple[str, str], ...] = ()
+    touch: str = "last"
+    proposal: bool = False
 
 
 def scope_filters(scope: Scope) -> Filters:
@@ -92,6 +102,11 @@ def query(filters: Filters, options: DealListOptions | None = None, **extra: obj
                        ("limit", str(opts.limit) if opts.limit else None)):
         if value is not None:
             pairs.append((key, value))
+    pairs += [(f"attr_{level}", value) for level, value in opts.attribution]
+    if opts.attribution and opts.touch != "last":
+        pairs.append(("touch", opts.touch))
+    if opts.proposal:
+        pairs.append(("proposal", "1"))
     return urlencode(pairs)
 
 
@@ -180,6 +195,9 @@ def _options(values: Mapping[str, list[str]]) -> DealListOptions:
         status=status, dated=dated, open_at=_date("open_at", open_at) if open_at else None,
         channel=_one(values, "channel"), crm_source=_one(values, "crm_source"),
         no_team=_flag(values, "no_team"), limit=int(limit) if limit else None,
+        attribution=tuple((level, value) for level in ATTRIBUTION_LEVELS
+                          if (value := _one(values, f"attr_{level}")) is not None),
+        touch=_choice(values, "touch", ("last", "first")) or "last", proposal=_flag(values, "proposal"),
     )
 
 
@@ -214,7 +232,24 @@ _COLUMN_DRILLS: dict[tuple[str, str], tuple[dict[str, object], bool]] = {
     ("summary", "open_deals"): ({"status": "open"}, True),
     ("summary", "open_amount"): ({"status": "open"}, True),
     ("goals", "fact"): ({}, False),
+    # A channels row's drill lists its won deals; leads and proposals are the period's new leads.
+    **{("channels", column): ({}, False) for column in ("won", "conversion", "revenue", "avg_check",
+                                                        "cpa", "roi", "romi", "profit")},
+    ("channels", "leads"): ({"status": None, "dated": "created"}, False),
+    ("channels", "cpl"): ({"status": None, "dated": "created"}, False),
+    ("channels", "proposals"): ({"status": None, "dated": "created", "proposal": True}, False),
+    # A potential row's drill lists the deals that reached its stage; won and revenue are their wins.
+    ("potential", "won"): ({"status": "won"}, False),
+    ("potential", "revenue"): ({"status": "won"}, False),
 }
+
+NOT_DEAL_COUNTS = frozenset({("channels", "spend")})
+"""Numbers no deal stands behind (ad spend is money paid to a platform), so they open no list."""
+
+
+def lists_deals(report: str, column: str) -> bool:
+    """Whether a number of ``report`` can be opened as the deals behind it."""
+    return (report, column) not in NOT_DEAL_COUNTS
 
 
 def for_column(report: str, column: str, row_drill: str) -> str:
@@ -222,7 +257,9 @@ def for_column(report: str, column: str, row_drill: str) -> str:
     try:
         changes, drop_period = _COLUMN_DRILLS[(report, column)]
     except KeyError:
-        known = sorted(f"{r}.{c}" for r, c in _COLUMN_DRILLS)
+        # The report's own columns when it has any (the full list is long), else every one.
+        known = (sorted(f"{r}.{c}" for r, c in _COLUMN_DRILLS if r == report)
+                 or sorted(f"{r}.{c}" for r, c in _COLUMN_DRILLS))
         raise FilterError("drill column", f"{report}.{column}", known) from None
     filters, options = parse(row_drill)
     if drop_period:

@@ -24,11 +24,11 @@ from typing import Any
 
 import ibis
 
-from salesscope import settings
+from salesscope.reports import activity_drill
 from salesscope.reports import activity_people as people
-from salesscope.reports.activity_cache import activity_table, per_catalog
+from salesscope.reports.activity_cache import activity_table
 from salesscope.reports.activity_calendar import Spans, person_days, spans
-from salesscope.reports.activity_scope import FILTERS_NOTE, has_deal_filter, in_scope
+from salesscope.reports.activity_scope import FILTERS_NOTE, has_deal_filter, in_scope, proposal_stages
 from salesscope.reports.filters import Filters, Scope, resolve
 from salesscope.reports.result import ColumnSpec, ReportResult
 from salesscope.reports.spec import ReportSpec
@@ -67,6 +67,10 @@ Key = tuple[int | None, dt.date | None]
 """(manager, day) — day None without --by day."""
 _KIND_COLUMN = {kind: name for name, _, kind, _ in _COUNTS if kind is not None}
 _MEDIAN_NOTE = " On median rows: the median over the team's (or company's) managers, zeros included."
+_DRILL = ColumnSpec("drill", "Drill", "string", "The event list behind All actions, as REPORT?QUERY "
+                    "(events?period=…&manager=ID: the page /reports/events?… or `salesscope report "
+                    "events --period … --manager ID`); each count adds its --kind (proposals: "
+                    "--to-stage proposal). Empty on median rows.")
 
 
 def _columns(by_day: bool) -> list[ColumnSpec]:
@@ -84,6 +88,7 @@ def _columns(by_day: bool) -> list[ColumnSpec]:
                                "any other day with actions."))
     cols += [ColumnSpec(name, label, "number", text + _MEDIAN_NOTE)
              for name, label, _, text in _COUNTS]
+    cols.append(_DRILL)
     return cols
 
 
@@ -113,7 +118,7 @@ def _counts(wh: Warehouse, scope: Scope, by_day: bool) -> dict[Key, dict[str, fl
     if scope.team_owner_ids is not None:
         more.append(t.manager_id.isin(scope.team_owner_ids))
     t = in_scope(t, scope, None, *more)
-    proposal = _proposal_stages(wh)
+    proposal = proposal_stages(wh)
     is_proposal = t.to_stage_id.isin(proposal) if proposal else ibis.literal(False)
     if per_action:
         metrics = {"n": t.count(), "proposals": t.count(where=is_proposal)}
@@ -136,15 +141,6 @@ def _counts(wh: Warehouse, scope: Scope, by_day: bool) -> dict[Key, dict[str, fl
     return out
 
 
-def _proposal_stages(wh: Warehouse) -> tuple[int, ...]:
-    """The proposal stage of every pipeline that has one (kept with the catalog)."""
-    def read() -> tuple[int, ...]:
-        found = (settings.proposal_stage(wh, int(p["id"])) for p in wh.catalog().pipelines)
-        return tuple(sorted(s for s in found if s is not None))
-
-    return per_catalog(wh, "proposal_stages", read)
-
-
 def _zeros() -> dict[str, float]:
     return dict.fromkeys(COUNT_COLUMNS, 0.0)
 
@@ -152,8 +148,10 @@ def _zeros() -> dict[str, float]:
 def _manager_rows(scope: Scope, counts: dict[Key, dict[str, float]],
                   shown: list[int | None], pool: list[int | None]) -> list[dict[str, Any]]:
     per_person = {m: c for (m, _), c in counts.items()}
-    rows = [{**people.identity(scope, m), **per_person.get(m, _zeros())} for m in shown]
-    return rows + people.median_rows(scope, shown, pool, per_person, COUNT_COLUMNS)
+    drills = activity_drill.person_drills("events", scope, shown)
+    rows = [{**people.identity(scope, m), **per_person.get(m, _zeros()), "drill": d}
+            for m, d in zip(shown, drills, strict=True)]
+    return rows + _undrilled(people.median_rows(scope, shown, pool, per_person, COUNT_COLUMNS))
 
 
 def _day_rows(scope: Scope, spans_: Spans, counts: dict[Key, dict[str, float]],
@@ -170,14 +168,19 @@ def _day_rows(scope: Scope, spans_: Spans, counts: dict[Key, dict[str, float]],
     for day in all_days:
         label = day.isoformat()
         here = [m for m in shown if day in days_of[m]]
-        for m in here:
+        for m, link in zip(here, activity_drill.person_drills("events", scope, here, day), strict=True):
             rows.append({**people.identity(scope, m), "day": label,
-                         **counts.get((m, day), _zeros())})
+                         **counts.get((m, day), _zeros()), "drill": link})
         working = [m for m in pool if day in days_of[m]]
         per_person = {m: counts.get((m, day), _zeros()) for m in working}
-        rows += people.median_rows(scope, here, working, per_person, COUNT_COLUMNS,
-                                   extra={"day": label})
+        rows += _undrilled(people.median_rows(scope, here, working, per_person, COUNT_COLUMNS,
+                                              extra={"day": label}))
     return rows
+
+
+def _undrilled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Median rows: no list stands behind a median."""
+    return [{**row, "drill": None} for row in rows]
 
 
 SPEC = ReportSpec(NAME, TITLE, SUMMARY, ("manager", "day"), employees)

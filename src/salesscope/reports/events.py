@@ -15,9 +15,10 @@ import ibis
 import pyarrow as pa
 
 from salesscope.reports.activity_cache import activity_table
+from salesscope.reports.activity_drill import PROPOSAL
 from salesscope.reports.activity_people import person_name
 from salesscope.reports.activity_result import from_columns
-from salesscope.reports.activity_scope import ACTION_KINDS, FILTERS_NOTE, in_scope
+from salesscope.reports.activity_scope import ACTION_KINDS, FILTERS_NOTE, in_scope, proposal_stages
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters, Scope, resolve
 from salesscope.reports.result import ColumnSpec, ReportResult
@@ -62,6 +63,10 @@ OPTIONS = (
     ReportOption("kind", str, ALL, "only these kinds of action, comma-separated "
                  "(" + ", ".join(ACTION_KINDS) + ")"),
     ReportOption("deal", str, ALL, "only actions on these deals: CRM ids, comma-separated"),
+    ReportOption("to_stage", str, ALL, "only stage moves into these stages: ids, comma-separated, or "
+                 f"{PROPOSAL} (each pipeline's proposal stage, as the employee report counts proposals)"),
+    ReportOption("authored", bool, False, "only actions with a person as author (no clients' "
+                 "messages, no robots' moves): the actions work time counts"),
     ReportOption("limit", int, 0, "at most N rows, the newest (0: every row)"),
 )
 
@@ -72,10 +77,15 @@ def events(wh: Warehouse, filters: Filters) -> ReportResult:
     kinds = parse_kinds(str(filters.option("kind", ALL)))
     deals = parse_ids("--deal", str(filters.option("deal", ALL)))
     limit = parse_limit(filters.option("limit", 0))
+    to_stages = _to_stages(wh, str(filters.option("to_stage", ALL)))
     t = activity_table(wh, ACTIVITY_FACTS)
     more = [t.kind.isin(kinds)] if kinds else []
     if deals:
         more.append(t.deal_id.isin(deals))
+    if to_stages is not None:
+        more.append(t.to_stage_id.isin(to_stages) if to_stages else ibis.literal(False))
+    if filters.option("authored", False):
+        more.append(t.author_id.notnull())
     t = in_scope(t, scope, "manager_id", *more)
     t = t.order_by(_NEWEST_FIRST).select(*_READ)
     if limit:
@@ -157,6 +167,14 @@ def parse_ids(flag: str, text: str) -> tuple[int, ...]:
             raise FilterError(flag, part, ["a CRM id (digits), or several comma-separated"],
                               reason=f"malformed {flag}")
     return tuple(int(p) for p in parts)
+
+
+def _to_stages(wh: Warehouse, text: str) -> tuple[int, ...] | None:
+    """``--to-stage``: stage ids, or every pipeline's proposal stage; None: no filter."""
+    if text.strip().lower() == PROPOSAL:
+        return proposal_stages(wh)
+    ids = parse_ids("--to-stage", text)
+    return ids or None
 
 
 def parse_limit(value: Any) -> int:

@@ -14,8 +14,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+import ibis.expr.types as ir
+
 from salesscope.goals_store import Goal, load
 from salesscope.reports import drill
+from salesscope.reports.activity_cache import compiled_arrow
 from salesscope.reports.drill import DealListOptions
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters, Scope, resolve
@@ -116,11 +119,13 @@ def _facts(wh: Warehouse, scope: Scope, first: dt.date, last: dt.date) -> Facts:
     """Won deals (count, amount) per current owner, closed within local dates first..last."""
     start = utc_of_local(first, scope.timezone)
     end = utc_of_local(last + dt.timedelta(days=1), scope.timezone)
-    t = wh.table("deal_progress")
-    t = t.filter(~t.deleted, t.outcome == "won", t.closed_at >= start, t.closed_at < end)
-    counted = t.group_by("owner_id").aggregate(deals=t.count(), amount=t.amount.sum())
+    def counted() -> ir.Table:
+        t = wh.table("deal_progress")
+        t = t.filter(~t.deleted, t.outcome == "won", t.closed_at >= start, t.closed_at < end)
+        return t.group_by("owner_id").aggregate(deals=t.count(), amount=t.amount.sum())
+
     return {r["owner_id"]: (r["deals"], r["amount"] or Decimal(0))
-            for r in counted.to_pyarrow().to_pylist()}
+            for r in compiled_arrow(wh, ("goals facts", start, end), counted).to_pylist()}
 
 
 def _fact(facts: Facts, owners: Iterable[Any], metric: str) -> float:

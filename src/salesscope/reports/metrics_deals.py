@@ -14,8 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 import ibis
+import ibis.expr.types as ir
 
 from salesscope import settings
+from salesscope.reports.activity_cache import compiled_arrow, scope_key
 from salesscope.reports.filters import Scope, deal_filter
 from salesscope.reports.summary_counts import in_period, undated
 from salesscope.warehouse.store import Warehouse
@@ -39,11 +41,13 @@ def _ratio(part: int, whole: int) -> float | None:
 
 def cohort_values(wh: Warehouse, scope: Scope) -> dict[str, list[Value]]:
     """Leads per channel, proposal rate, proposal → next stage and deal → payment."""
-    c = deal_filter(wh.table("deal_progress"), scope)
-    channel = ibis.coalesce(c.utm_source, c.source, ibis.literal(NO_CHANNEL))
-    rows = c.group_by(pipeline_id=c.pipeline_id, max_open_sort=c.max_open_sort,
-                      outcome=c.outcome, channel=channel).aggregate(deals=c.count())
-    groups: list[dict[str, Any]] = rows.to_pyarrow().to_pylist()
+    def grouped() -> ir.Table:
+        c = deal_filter(wh.table("deal_progress"), scope)
+        channel = ibis.coalesce(c.utm_source, c.source, ibis.literal(NO_CHANNEL))
+        return c.group_by(pipeline_id=c.pipeline_id, max_open_sort=c.max_open_sort,
+                          outcome=c.outcome, channel=channel).aggregate(deals=c.count())
+
+    groups: list[dict[str, Any]] = compiled_arrow(wh, ("metrics cohort", scope_key(scope)), grouped).to_pylist()
     per_channel: dict[str, int] = defaultdict(int)
     for g in groups:
         per_channel[g["channel"]] += g["deals"]
@@ -82,15 +86,18 @@ def _proposal_counts(wh: Warehouse, groups: list[dict[str, Any]]) -> tuple[int, 
 
 def closed_values(wh: Warehouse, scope: Scope) -> dict[str, list[Value]]:
     """Win rate, average check and cycle time of the deals closed in the period."""
-    t = deal_filter(wh.table("deal_progress"), undated(scope))
-    t = t.filter(in_period(t.closed_at, scope))
-    won = t.outcome == "won"
-    days = ((t.closed_at.epoch_seconds() - t.created_at.epoch_seconds()) / DAY_S).cast("float64")
-    r = t.aggregate(
-        won=t.count(where=won), lost=t.count(where=t.outcome == "lost"),
-        won_amount=t.amount.sum(where=won),
-        cycle_median=days.quantile(0.5, where=won), cycle_p75=days.quantile(0.75, where=won),
-    ).to_pyarrow().to_pylist()[0]
+    def closed() -> ir.Table:
+        t = deal_filter(wh.table("deal_progress"), undated(scope))
+        t = t.filter(in_period(t.closed_at, scope))
+        won = t.outcome == "won"
+        days = ((t.closed_at.epoch_seconds() - t.created_at.epoch_seconds()) / DAY_S).cast("float64")
+        return t.aggregate(
+            won=t.count(where=won), lost=t.count(where=t.outcome == "lost"),
+            won_amount=t.amount.sum(where=won),
+            cycle_median=days.quantile(0.5, where=won), cycle_p75=days.quantile(0.75, where=won),
+        )
+
+    r = compiled_arrow(wh, ("metrics closed", scope_key(scope)), closed).to_pylist()[0]
     n_won, n_lost = r["won"], r["lost"]
     amount = r["won_amount"] or Decimal(0)
     return {
@@ -103,14 +110,16 @@ def closed_values(wh: Warehouse, scope: Scope) -> dict[str, list[Value]]:
 
 def repeat_buyers(wh: Warehouse, scope: Scope) -> dict[str, list[Value]]:
     """Share of the period's buyers (contacts) with two or more won deals in all."""
-    t = deal_filter(wh.table("deal_progress"), undated(scope))
-    t = t.filter(t.outcome == "won", in_period(t.closed_at, scope), t.contact_id.notnull())
-    # Whether a buyer has two wins is a property of the contact, precomputed at load time: with
-    # an end, two won deals closed before it; without, two won deals at all.
-    repeat = (t.contact_second_win_at < scope.end_utc if scope.end_utc is not None
-              else t.contact_wins >= 2)
-    buyers = t.select(buyer=t.contact_id, repeat=repeat).distinct()
-    r = buyers.aggregate(buyers=buyers.count(), repeat=buyers.count(where=buyers.repeat))
-    counted = r.to_pyarrow().to_pylist()[0]
+    def counted_buyers() -> ir.Table:
+        t = deal_filter(wh.table("deal_progress"), undated(scope))
+        t = t.filter(t.outcome == "won", in_period(t.closed_at, scope), t.contact_id.notnull())
+        # Whether a buyer has two wins is a property of the contact, precomputed at load time:
+        # with an end, two won deals closed before it; without, two won deals at all.
+        repeat = (t.contact_second_win_at < scope.end_utc if scope.end_utc is not None
+                  else t.contact_wins >= 2)
+        buyers = t.select(buyer=t.contact_id, repeat=repeat).distinct()
+        return buyers.aggregate(buyers=buyers.count(), repeat=buyers.count(where=buyers.repeat))
+
+    counted = compiled_arrow(wh, ("metrics repeat", scope_key(scope)), counted_buyers).to_pylist()[0]
     return {"repeat_buyer_share": [Value(_ratio(counted["repeat"], counted["buyers"]),
                                          counted["buyers"])]}

@@ -11,10 +11,12 @@ load time (``deal_stage_stays``).
 
 from __future__ import annotations
 
+import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from salesscope.reports.activity_cache import compiled_arrow, scope_key
 from salesscope.reports.filters import Scope, deal_filter
 from salesscope.reports.local_time import to_local_numpy
 from salesscope.reports.metrics_deals import Value
@@ -24,8 +26,10 @@ from salesscope.warehouse.store import Warehouse
 
 def first_contact_values(wh: Warehouse, scope: Scope) -> dict[str, list[Value]]:
     """Median and 90th percentile of working hours to first contact, and the deals not reached."""
-    cohort = deal_filter(wh.table("deal_progress"), scope)
-    pairs = cohort.select("created_at", first_at="first_contact_at").to_pyarrow()
+    def cohort() -> ir.Table:
+        return deal_filter(wh.table("deal_progress"), scope).select("created_at", first_at="first_contact_at")
+
+    pairs = compiled_arrow(wh, ("metrics first contact", scope_key(scope)), cohort)
     # one row per cohort deal; first_at empty when never contacted
     total = pairs.num_rows
     hours = _working_hours(wh, scope, pairs.filter(pc.is_valid(pairs["first_at"])))
@@ -50,9 +54,11 @@ def _working_hours(wh: Warehouse, scope: Scope, pairs: pa.Table) -> np.ndarray:
 
 def stage_time_values(wh: Warehouse, scope: Scope) -> dict[str, list[Value]]:
     """Median days per open stage over the ended stays of the cohort's deals."""
-    stays = deal_filter(wh.table("deal_stage_stays"), scope)
-    per_stage = stays.group_by("stage_id").aggregate(median=stays.days.median(), stays=stays.count())
-    found = {r["stage_id"]: r for r in per_stage.to_pyarrow().to_pylist()}
+    def per_stage() -> ir.Table:
+        stays = deal_filter(wh.table("deal_stage_stays"), scope)
+        return stays.group_by("stage_id").aggregate(median=stays.days.median(), stays=stays.count())
+
+    found = {r["stage_id"]: r for r in compiled_arrow(wh, ("metrics stays", scope_key(scope)), per_stage).to_pylist()}
     pipelines = dict(scope.pipeline_names)
     values = []
     for stage in sorted(wh.catalog().stages, key=lambda s: (list(pipelines).index(s["pipeline_id"])

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from salesscope.reports import calls, employees, events, funnel, goals, metrics_report, summary, worktime
+from salesscope.reports import (
+    calls,
+    channels,
+    employees,
+    events,
+    funnel,
+    goals,
+    metrics_report,
+    potential,
+    summary,
+    worktime,
+)
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters
 from salesscope.reports.result import ReportResult
@@ -18,6 +29,8 @@ REPORTS: tuple[ReportSpec, ...] = (
     calls.SPEC,
     summary.SPEC,
     goals.SPEC,
+    channels.SPEC,
+    potential.SPEC,
     metrics_report.SPEC,
 )
 

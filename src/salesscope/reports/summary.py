@@ -14,7 +14,9 @@ from dataclasses import replace
 from typing import Any
 
 from salesscope import settings
-from salesscope.reports import drill, summary_stages
+from salesscope.reports import activity_drill, drill, summary_stages
+from salesscope.reports.activity_cache import per_catalog
+from salesscope.reports.activity_result import from_columns
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters, Scope, resolve
 from salesscope.reports.metrics import metric
@@ -59,11 +61,11 @@ def _number_columns(currency: str, limit: int) -> list[ColumnSpec]:
                    "whose responsible user is the manager (non-deleted); the pipeline, source and "
                    "tag filters do not apply to contacts."),
         ColumnSpec("tasks_open", "Tasks open", "integer", "The manager's tasks not completed now "
-                   "(as of the data); the period and the deal filters do not apply."),
+                   "(as of the data, non-deleted); the period and the deal filters do not apply."),
         ColumnSpec("tasks_overdue", "Tasks overdue", "integer", "Of Tasks open, those whose due "
                    "time has passed (as of the data)."),
         ColumnSpec("tasks_completed", "Tasks completed", "integer", "The manager's tasks "
-                   "completed in the period; the deal filters do not apply."),
+                   "completed in the period (non-deleted); the deal filters do not apply."),
     ]
 
 
@@ -127,18 +129,22 @@ def _week_columns(currency: str, limit: int) -> list[ColumnSpec]:
 def summary(wh: Warehouse, filters: Filters) -> ReportResult:
     """The consolidated report in the grouping asked for (per manager by default)."""
     scope = resolve(wh, filters, SPEC.groupings)
-    limit = int(filters.option("limit") or settings.get(wh, "overload_limit"))
+    limit = int(filters.option("limit") or per_catalog(wh, "overload_limit",
+                                                       lambda: settings.get(wh, "overload_limit")))
     if limit < 0:
         raise FilterError("limit", str(limit), ["a positive whole number (0 = the setting)"],
                           reason="malformed --limit")
-    now = wh.data_as_of() or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    as_of = wh.data_as_of()
+    now = as_of or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     described = {**filters.describe(), "overload_limit": limit}
     if filters.by == "stage":
         cols, rows = summary_stages.columns(scope.currency), summary_stages.stage_rows(wh, scope)
-    elif filters.by == "week":
-        cols, rows = _week_columns(scope.currency, limit), _week_rows(wh, scope, limit, now)
+    elif filters.by == "week":  # thousands of rows (a row per manager per week): column by column
+        return from_columns(NAME, TITLE, _week_columns(scope.currency, limit), _week_rows(wh, scope, limit, now),
+                            described, wh.data_as_of())
     else:
-        numbers = owner_numbers(wh, scope, now)
+        # As of the data, the query reads the moment itself: its SQL survives a sync (see owner_numbers).
+        numbers = owner_numbers(wh, scope, None if as_of is not None else now)
         listed = _listed(scope, numbers)
         if filters.by == "team":
             cols, rows = _team_columns(scope.currency, limit), _team_rows(scope, listed, numbers, limit)
@@ -184,18 +190,18 @@ def _numbers(n: OwnerNumbers) -> dict[str, Any]:
 def _manager_rows(scope: Scope, listed: list[int | None], numbers: dict[Any, OwnerNumbers],
                   limit: int) -> list[dict[str, Any]]:
     rows = []
-    base = _base(scope)  # once, not per manager: hundreds of managers at 1M deals
-    for owner in listed:
+    # Written once, not per manager: hundreds of managers at 1M deals.
+    drills = activity_drill.manager_queries(_base(scope), listed)
+    for owner, query in zip(listed, drills, strict=True):
         n = numbers.get(owner, OwnerNumbers())
         person = scope.people.get(owner) if owner is not None else None
         row = {"manager": _name(scope, owner), "manager_id": owner,
                "team": person.team if person else None, "row_kind": "manager", **_numbers(n)}
         row["load"] = n.open_deals / limit
         row["overloaded"] = n.open_deals > limit
-        row["drill"] = (drill.query(replace(base, managers=(str(owner),)))
-                        if owner is not None else None)
+        row["drill"] = query
         rows.append(row)
-    all_of = sum((numbers.get(o, OwnerNumbers()) for o in listed), OwnerNumbers())
+    all_of = OwnerNumbers.total(numbers.get(o) for o in listed)
     rows.append({"manager": TOTAL, "manager_id": None, "team": None, "row_kind": "total",
                  **_numbers(all_of), "overloaded": None, "drill": drill.query(_base(scope))})
     return rows
@@ -212,43 +218,48 @@ def _team_rows(scope: Scope, listed: list[int | None], numbers: dict[Any, OwnerN
     rows = []
     for team_id in sorted(teams, key=lambda t: (t is None, names.get(t) or "")):
         members = teams[team_id]
-        n = sum((numbers.get(o, OwnerNumbers()) for o in members), OwnerNumbers())
+        n = OwnerNumbers.total(numbers.get(o) for o in members)
         over = sum(1 for o in members if numbers.get(o, OwnerNumbers()).open_deals > limit)
         query = (drill.query(replace(_base(scope), teams=(str(team_id),))) if team_id is not None
                  else drill.query(_base(scope), no_team=True))
         rows.append({"team": names.get(team_id) if team_id is not None else NO_TEAM,
                      "team_id": team_id, "row_kind": "team", "managers": len(members),
                      **_numbers(n), "overloaded_managers": over, "drill": query})
-    all_of = sum((numbers.get(o, OwnerNumbers()) for o in listed), OwnerNumbers())
+    all_of = OwnerNumbers.total(numbers.get(o) for o in listed)
     rows.append({"team": TOTAL, "team_id": None, "row_kind": "total", "managers": len(listed),
                  **_numbers(all_of), "overloaded_managers": sum(r["overloaded_managers"] for r in rows),
                  "drill": drill.query(_base(scope))})
     return rows
 
 
-def _week_rows(wh: Warehouse, scope: Scope, limit: int, now: dt.datetime) -> list[dict[str, Any]]:
+def _week_rows(wh: Warehouse, scope: Scope, limit: int, now: dt.datetime) -> dict[str, list[Any]]:
     ends = week_ends(wh, scope, now)
     series = open_by_week(wh, scope, ends)
     allowed = set(scope.owner_ids) if scope.owner_ids is not None else None
     owners = {p.id for p in scope.people.values() if p.active and (allowed is None or p.id in allowed)}
     owners |= {o for o, s in series.items() if any(d for d, _ in s)}
-    base = replace(_base(scope), period=None)
-    labels = [(end.label, end.sunday.isoformat()) for end in ends]
-    rows = []
-    for owner in sorted(owners, key=lambda o: (o is None, _name(scope, o))):
+    ordered = sorted(owners, key=lambda o: (o is None, _name(scope, o)))
+    # One drill prefix per manager; the week end is its last key (as drill.query writes it).
+    prefixes = activity_drill.manager_queries(replace(_base(scope), period=None), ordered)
+    weeks = [end.label for end in ends]
+    sundays = [end.sunday.isoformat() for end in ends]
+    columns: dict[str, list[Any]] = {c.name: [] for c in _week_columns("", limit)}
+    for owner, prefix in zip(ordered, prefixes, strict=True):
         person = scope.people.get(owner) if owner is not None else None
         counts = series.get(owner) or [(0, 0.0)] * len(ends)
-        # One drill prefix per manager; the week end is its last key (as drill.query writes it).
-        prefix = drill.query(replace(base, managers=(str(owner),))) if owner is not None else None
-        for (week, sunday), (deals, amount) in zip(labels, counts, strict=True):
-            rows.append({
-                "manager": _name(scope, owner), "manager_id": owner,
-                "team": person.team if person else None, "week": week,
-                "week_end": sunday, "open_deals": deals, "open_amount": amount,
-                "load": deals / limit, "overloaded": deals > limit,
-                "drill": f"{prefix}&open_at={sunday}" if prefix is not None else None,
-            })
-    return rows
+        deals = [d for d, _ in counts]
+        columns["manager"] += [_name(scope, owner)] * len(ends)
+        columns["manager_id"] += [owner] * len(ends)
+        columns["team"] += [person.team if person else None] * len(ends)
+        columns["week"] += weeks
+        columns["week_end"] += sundays
+        columns["open_deals"] += deals
+        columns["open_amount"] += [a for _, a in counts]
+        columns["load"] += [d / limit for d in deals]
+        columns["overloaded"] += [d > limit for d in deals]
+        columns["drill"] += ([f"{prefix}&open_at={sunday}" for sunday in sundays] if prefix is not None
+                             else [None] * len(ends))
+    return columns
 
 
 SPEC = ReportSpec(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from salesscope.reports.activity_cache import compiled_arrow, scope_key
 from salesscope.reports.filters import Scope, deal_filter
 from salesscope.warehouse.store import Warehouse
 
@@ -43,11 +45,22 @@ class OwnerNumbers:
     def __add__(self, other: OwnerNumbers) -> OwnerNumbers:
         return OwnerNumbers(*(getattr(self, f) + getattr(other, f) for f in _NUMBER_FIELDS))
 
+    @classmethod
+    def total(cls, parts: Iterable[OwnerNumbers | None]) -> OwnerNumbers:
+        """The sum of ``parts`` (None: an owner without numbers), field by field in one pass."""
+        sums: list[Any] = [getattr(ZERO_NUMBERS, name) for name in _NUMBER_FIELDS]
+        for part in parts:
+            if part is not None:
+                for i, name in enumerate(_NUMBER_FIELDS):
+                    sums[i] += getattr(part, name)
+        return cls(*sums)
+
     def is_zero(self) -> bool:
         return not any(getattr(self, f) for f in _NUMBER_FIELDS)
 
 
 _NUMBER_FIELDS = tuple(f.name for f in dataclasses.fields(OwnerNumbers))
+ZERO_NUMBERS = OwnerNumbers()
 
 
 def undated(scope: Scope) -> Scope:
@@ -62,10 +75,16 @@ def in_period(column: ir.TimestampValue, scope: Scope) -> ir.BooleanValue:
     return (column >= scope.start_utc) & (column < scope.end_utc)
 
 
-def owner_numbers(wh: Warehouse, scope: Scope, now_utc: dt.datetime) -> dict[Any, OwnerNumbers]:
-    """Per owner id (None for deals without an owner): every number of the consolidated report."""
+def owner_numbers(wh: Warehouse, scope: Scope, now_utc: dt.datetime | None) -> dict[Any, OwnerNumbers]:
+    """Per owner id (None for deals without an owner): every number of the consolidated report.
+
+    A task is overdue when due before ``now_utc``; None means as of the data (the newest finished
+    sync, ``Warehouse.data_as_of``), read by the query itself so that its SQL stays the same after a
+    sync and is not compiled again.
+    """
     parts: dict[Any, dict[str, Any]] = {}
-    columns = _measures(wh, scope, now_utc).to_pyarrow().to_pydict()
+    key = ("summary measures", scope_key(scope), now_utc)
+    columns = compiled_arrow(wh, key, lambda: _measures(wh, scope, now_utc)).to_pydict()
     for owner, measure, deals, amount in zip(columns["owner_id"], columns["measure"],
                                              columns["deals"], columns["amount"], strict=True):
         mine = parts.get(owner)
@@ -104,16 +123,26 @@ def _part(t: ir.Table, measure: str | None = None, by: str | None = None, amount
     return counted.select("owner_id", measure=named, deals=counted.deals, amount=counted.amount)
 
 
-def _measures(wh: Warehouse, scope: Scope, now_utc: dt.datetime) -> ir.Table:
+def _moment(wh: Warehouse, now_utc: dt.datetime | None) -> ir.Value:
+    """``now_utc``, or (None) the newest finished sync as a scalar subquery."""
+    if now_utc is not None:
+        return ibis.literal(now_utc)
+    return wh.table("sync_state").finished_at.max().as_scalar()
+
+
+def _measures(wh: Warehouse, scope: Scope, now_utc: dt.datetime | None) -> ir.Table:
     progress = wh.table("deal_progress")
     every = deal_filter(progress, undated(scope))
     closed = every.filter(every.outcome != "open", in_period(every.closed_at, scope))
     contacts = wh.table("contacts")
     contacts = _owned(contacts.filter(~contacts.deleted, in_period(contacts.created_at, scope)),
                       "owner_id", scope)
-    tasks = _owned(wh.table("tasks"), "owner_id", scope)
+    tasks = wh.table("tasks")
+    # A task deleted in the CRM is no open task and no completion; its actions (task_created,
+    # task_completed) still count in the activity reports, which read activities, not tasks.
+    tasks = _owned(tasks.filter(~tasks.deleted), "owner_id", scope)
     still_open = tasks.filter(tasks.completed_at.isnull())
-    still_open = still_open.mutate(state=ibis.ifelse(still_open.due_at < ibis.literal(now_utc),
+    still_open = still_open.mutate(state=ibis.ifelse(still_open.due_at < _moment(wh, now_utc),
                                                      "task_overdue", "task_open"))
     parts = [
         _part(deal_filter(progress, scope), "created"),

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
+from salesscope.reports.activity_cache import compiled_arrow, scope_key
 from salesscope.reports.filters import Scope, deal_filter
 from salesscope.reports.local_time import local_date, local_week_index, monday_of, utc_of_local
 from salesscope.reports.summary_counts import undated
@@ -46,8 +48,11 @@ def week_ends(wh: Warehouse, scope: Scope, now_utc: dt.datetime) -> list[WeekEnd
     if period is not None and period.start > dt.date(1970, 1, 1):
         first = period.start
     else:
-        earliest = deal_filter(wh.table("deal_progress"), undated(scope)).created_at.min()
-        found = earliest.to_pyarrow().as_py()
+        def earliest() -> ir.Table:
+            t = deal_filter(wh.table("deal_progress"), undated(scope))
+            return t.aggregate(first=t.created_at.min())
+
+        found = compiled_arrow(wh, ("summary earliest", scope_key(scope)), earliest)["first"][0].as_py()
         if found is None:
             return []
         first = local_date(found, scope.timezone)
@@ -80,10 +85,12 @@ def open_by_week(
         return dated.select(owner_id=dated.owner_id, week=week, sign=ibis.literal(sign),
                             amount=dated.amount)
 
-    moves = weekly("created_at", 1).union(weekly("closed_at", -1))
-    counted = moves.group_by(["owner_id", "week", "sign"]).aggregate(
-        deals=moves.count(), amount=moves.amount.sum().cast("float64")
-    ).to_pyarrow()
+    def counts() -> ir.Table:
+        moves = weekly("created_at", 1).union(weekly("closed_at", -1))
+        return moves.group_by(["owner_id", "week", "sign"]).aggregate(
+            deals=moves.count(), amount=moves.amount.sum().cast("float64"))
+
+    counted = compiled_arrow(wh, ("summary weeks", scope_key(scope), scope.timezone, first_monday, k), counts)
     return _running_totals(counted, k)
 
 

@@ -10,7 +10,10 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+import ibis.expr.types as ir
+
 from salesscope.reports import drill
+from salesscope.reports.activity_cache import compiled_arrow, scope_key
 from salesscope.reports.drill import DealListOptions
 from salesscope.reports.filters import Scope, deal_filter
 from salesscope.reports.result import ColumnSpec
@@ -43,11 +46,15 @@ def stage_rows(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     """Rows per open stage of each pipeline asked for (else every pipeline), then a total."""
     stages = sorted((s for s in wh.catalog().stages if s["kind"] == "open"),
                     key=lambda s: (s["sort"], s["id"]))
-    t = deal_filter(wh.table("deals"), undated(scope))
-    t = t.filter(t.stage_id.isin([int(s["id"]) for s in stages] or [-1]))
+    ids = tuple(int(s["id"]) for s in stages) or (-1,)
+
+    def per_stage() -> ir.Table:
+        t = deal_filter(wh.table("deals"), undated(scope))
+        t = t.filter(t.stage_id.isin(ids))
+        return t.group_by("stage_id").aggregate(deals=t.count(), amount=t.amount.sum())
+
     counted = {r["stage_id"]: (r["deals"], r["amount"] or Decimal(0)) for r in
-               t.group_by("stage_id").aggregate(deals=t.count(), amount=t.amount.sum())
-               .to_pyarrow().to_pylist()}
+               compiled_arrow(wh, ("summary stages", scope_key(scope), ids), per_stage).to_pylist()}
     base = replace(drill.scope_filters(scope), period=None, pipelines=())
     rows: list[dict[str, Any]] = []
     for pipeline_id in scope.pipeline_ids or tuple(scope.pipeline_names):

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from salesscope import settings
+from salesscope.reports import activity_drill
 from salesscope.reports import activity_people as people
 from salesscope.reports.activity_cache import activity_table, per_catalog
 from salesscope.reports.activity_calendar import minutes, person_days, spans
@@ -68,6 +69,9 @@ COLUMNS = (
     ColumnSpec("lunch_minutes", "Lunch, min", "integer", "Length of that break."),
     ColumnSpec("break_list", "Break list", "string", "Every break: start-end (local) and length "
                "in minutes; the lunch break marked."),
+    ColumnSpec("drill", "Drill", "string", "The actions behind Actions, as REPORT?QUERY "
+               "(events?from=DAY&to=DAY&manager=ID&authored=true: the page /reports/events?… or "
+               "`salesscope report events --from DAY --to DAY --manager ID --authored`)."),
 )
 OPTIONS = (ReportOption("break_min", int, BREAK_MIN,
                         "a gap between two actions longer than this many minutes is a break"),)
@@ -183,10 +187,12 @@ def _row(scope: Scope, person: int | None, day: dt.date, seen: Day | None,
         "day": day.isoformat(), "weekday": _WEEKDAYS[day.weekday()],
         "status": "present" if seen else "absent",
     }
+    # The person's own actions that day (clients' messages credited to them are not their work).
+    listed = activity_drill.query("events", activity_drill.person_filters(scope, person, day), authored=True)
     if seen is None:
         return {**row, "first_action": None, "last_action": None, "active_minutes": 0,
                 "actions": 0, "breaks": 0, "break_minutes": 0, "lunch": None,
-                "lunch_minutes": None, "break_list": None}
+                "lunch_minutes": None, "break_list": None, "drill": listed}
     lunch = _lunch(seen.breaks, lunch_hours)
     away = sum(length for _, _, length, _, _ in seen.breaks)
     return {
@@ -200,6 +206,7 @@ def _row(scope: Scope, person: int | None, day: dt.date, seen: Day | None,
         "lunch": f"{lunch[3]}–{lunch[4]}" if lunch else None,
         "lunch_minutes": minutes(lunch[2]) if lunch else None,
         "break_list": "; ".join(_described(item, item is lunch) for item in seen.breaks) or None,
+        "drill": listed,
     }
 
 

@@ -25,6 +25,12 @@ and reports read naive local timestamps with plain portable Ibis.
 - ``activity_day_counts``: per credited manager, local day, kind and target stage, the count:
   the employee report without touching the actions.
 
+``activity_facts`` and ``call_facts`` are built a range of local days at a time (``CHUNK_ROWS``),
+each range sorted and appended in turn: the stored order is the same as one sort of everything,
+but memory stays flat in the account's size (measured on the default demo, 375k actions: the
+build peaked at 435 MB in one statement, 330 MB by months, 237 MB by months under a sync's
+64 MB DuckDB limit, where one statement runs out of memory).
+
 Rows are stored by local day, then person, then time: a period filter skips whole row groups (as
 in pure time order), and a manager or team filter reads only that person's runs of rows —
 measured at 10M actions, one manager's month of events 40 → 10 ms. The per-day tables serve only
@@ -34,6 +40,9 @@ every load, inside the load's transaction, never edited by hand.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import itertools
 
 from salesscope.warehouse.engines import Engine
 
@@ -47,6 +56,13 @@ EFFECTIVE_CALL_S = 60
 """The calls report's default --min-duration: call_day_counts counts the calls this long."""
 GAP_MIN_S = 60
 """Gaps of at most this many seconds are not stored: a break is longer than a whole minute."""
+CHUNK_ROWS = 100_000
+"""About how many source rows one statement of the activity_facts and call_facts builds sorts."""
+ZONE_MARGIN = dt.timedelta(days=1)
+"""UTC margin around a range of local days: no time zone is a day away from UTC."""
+
+DayRange = tuple[dt.date | None, dt.date | None]
+"""Local days [from, to) of one build statement; None = unbounded."""
 
 _DEAL_COLUMNS = {
     "deal_name": "The deal's name (deals.name), for the event list.",
@@ -167,18 +183,18 @@ _DEAL_SELECT = """d.name AS deal_name, n.name AS contact_name, d.pipeline_id, d.
         d.utm_source, d.tags, coalesce(d.deleted, FALSE) AS deal_deleted"""
 
 
-def _activity_facts_sql(engine_name: str) -> str:
+def _activity_facts_sql(engine_name: str, days: DayRange = (None, None), first: bool = True) -> str:
     local = local_time_sql(engine_name, 'x."at"', "z.zone")
     return f"""
-CREATE TABLE {ACTIVITY_FACTS} AS
+{_into(ACTIVITY_FACTS, first)}
 WITH actions AS (
     SELECT 'activity' AS origin, a.id, a.kind, a."at", a.author_id, a.deal_id, a.contact_id,
            a.details, CAST(NULL AS BIGINT) AS from_stage_id, CAST(NULL AS BIGINT) AS to_stage_id
-    FROM activities a WHERE a.kind <> 'stage_change'
+    FROM activities a WHERE a.kind <> 'stage_change' {_near('a."at"', days)}
     UNION ALL
     SELECT 'stage_change', c.id, 'stage_change', c."at", c.by_user_id, c.deal_id,
            CAST(NULL AS BIGINT), CAST(NULL AS VARCHAR), c.from_stage_id, c.to_stage_id
-    FROM deal_stage_changes c
+    FROM deal_stage_changes c WHERE TRUE {_near('c."at"', days)}
 ),
 located AS (
     SELECT x.origin, x.id, x.kind, x."at", {local} AS at_local, x.author_id,
@@ -196,31 +212,73 @@ dated AS (
 SELECT origin, id, kind, "at", at_local, day, author_id, manager_id, deal_id, contact_id,
     deal_name, contact_name, pipeline_id, source, utm_source, tags, deal_deleted, details,
     from_stage_id, to_stage_id
-FROM dated
+FROM dated WHERE TRUE {_within("day", days)}
 ORDER BY day, manager_id, at_local, origin, id
 """
 
 
-def _call_facts_sql(engine_name: str) -> str:
+def _call_facts_sql(engine_name: str, days: DayRange = (None, None), first: bool = True) -> str:
     local = local_time_sql(engine_name, 'c."at"', "z.zone")
     return f"""
-CREATE TABLE {CALL_FACTS} AS
+{_into(CALL_FACTS, first)}
 WITH located AS (
     SELECT c.id, c."at", {local} AS at_local, c.author_id, c.direction, c.status, c.duration_s,
         c.recording_url, c.phone, c.deal_id, coalesce(c.contact_id, d.contact_id) AS contact_id,
         {_DEAL_SELECT}
     FROM calls c CROSS JOIN {_ZONE} z LEFT JOIN deals d ON d.id = c.deal_id
     LEFT JOIN contacts n ON n.id = coalesce(c.contact_id, d.contact_id)
+    WHERE TRUE {_near('c."at"', days)}
+),
+dated AS (
+    SELECT located.*, CAST(at_local AS DATE) AS day FROM located
 )
-SELECT id, "at", at_local, CAST(at_local AS DATE) AS day,
+SELECT id, "at", at_local, day,
     CAST(EXTRACT(HOUR FROM at_local) AS INTEGER) AS hour,
     CAST(EXTRACT(ISODOW FROM at_local) AS INTEGER) AS weekday,
     author_id, direction, direction = 'in' AS incoming, status, status IN ({_ANSWERED}) AS answered,
     duration_s, recording_url, phone, deal_id, contact_id,
     deal_name, contact_name, pipeline_id, source, utm_source, tags, deal_deleted
-FROM located
+FROM dated WHERE TRUE {_within("day", days)}
 ORDER BY day, author_id, at_local, id
 """
+
+
+def _into(table: str, first: bool) -> str:
+    return f"CREATE TABLE {table} AS" if first else f"INSERT INTO {table}"
+
+
+def _within(column: str, days: DayRange) -> str:
+    """SQL ``AND`` conditions keeping a local date column in the range (dates formatted here)."""
+    lo, hi = days
+    return (f"AND {column} >= DATE '{lo.isoformat()}' " if lo else "") + (
+        f"AND {column} < DATE '{hi.isoformat()}'" if hi else "")
+
+
+def _near(column: str, days: DayRange) -> str:
+    """The same range on a UTC timestamp column, a day wider each side: lets the scan skip."""
+    lo, hi = days
+    return (f"AND {column} >= TIMESTAMP '{dt.datetime.combine(lo, dt.time()) - ZONE_MARGIN}' " if lo else "") + (
+        f"AND {column} < TIMESTAMP '{dt.datetime.combine(hi, dt.time()) + ZONE_MARGIN}'" if hi else "")
+
+
+def day_ranges(engine: Engine, sources: tuple[str, ...]) -> list[DayRange]:
+    """Consecutive ranges of local days covering every row of ``sources`` (tables with ``at``),
+    cut at month starts so that each holds about ``CHUNK_ROWS`` rows; one unbounded range for a
+    small account. The first and last ranges are open-ended: every row falls in exactly one."""
+    per_month: dict[dt.date, int] = {}
+    for name in sources:
+        for month, rows in engine.query(
+                f"""SELECT CAST(date_trunc('month', "at") AS DATE), count(*) FROM {name} GROUP BY 1"""):
+            per_month[month] = per_month.get(month, 0) + int(rows)
+    cuts: list[dt.date] = []
+    held = 0
+    for month in sorted(per_month):
+        if held and held + per_month[month] > CHUNK_ROWS:
+            cuts.append(month)
+            held = 0
+        held += per_month[month]
+    bounds: list[dt.date | None] = [None, *cuts, None]
+    return list(itertools.pairwise(bounds))
 
 
 _ACTIVITY_DAYS_SQL = f"""
@@ -274,8 +332,10 @@ def refresh(engine: Engine) -> None:
     """Rebuild the activity tables from the canonical ones, on the caller's transaction."""
     for name in reversed(TABLE_COLUMNS):
         engine.execute(f"DROP TABLE IF EXISTS {name}")
-    engine.execute(_activity_facts_sql(engine.name))
-    engine.execute(_call_facts_sql(engine.name))
+    for i, days in enumerate(day_ranges(engine, ("activities", "deal_stage_changes"))):
+        engine.execute(_activity_facts_sql(engine.name, days, first=i == 0))
+    for i, days in enumerate(day_ranges(engine, ("calls",))):
+        engine.execute(_call_facts_sql(engine.name, days, first=i == 0))
     engine.execute(_ACTIVITY_DAYS_SQL)
     engine.execute(_ACTIVITY_DAY_COUNTS_SQL)
     engine.execute(_ACTIVITY_GAPS_SQL)

@@ -6,9 +6,10 @@ slower); each engine loads Arrow tables its own fastest way. Reports only ever s
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import ibis
@@ -16,6 +17,9 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from salesscope.warehouse.schema import TABLES_BY_NAME, quote_ident
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 class Engine(Protocol):
@@ -119,19 +123,33 @@ def _pg_value(value: Any) -> Any:
 
 
 class PostgresEngine:
-    """A PostgreSQL schema holding the warehouse, for users who outgrow one machine's file."""
+    """A PostgreSQL schema holding the warehouse, for users who outgrow one machine's file.
+
+    Writes and DDL go through one main connection; every Ibis backend (one per thread, see
+    ``Warehouse.backend``) gets a connection of its own, so the dashboard's requests run in
+    parallel instead of queueing on one socket. Readers see committed data only: a load's
+    transaction on the main connection stays invisible until it commits.
+    """
 
     name = "postgres"
 
     def __init__(self, url: str, schema: str = "salesscope") -> None:
-        import psycopg
-
         self.url = url
         self.schema = schema
-        self.con = psycopg.connect(url, autocommit=True)
-        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
-        self.con.execute(f"SET search_path TO {quote_ident(schema)}")
-        self.con.execute("SET TimeZone TO 'UTC'")
+        self.con = self._connect(create_schema=True)
+        self._readers: list[tuple[threading.Thread, psycopg.Connection[Any]]] = []
+        self._readers_lock = threading.Lock()
+
+    def _connect(self, create_schema: bool = False) -> psycopg.Connection[Any]:
+        """A session on the warehouse's schema in UTC, named so ``pg_stat_activity`` shows whose."""
+        import psycopg
+
+        con = psycopg.connect(self.url, autocommit=True, application_name=f"salesscope {self.schema}"[:63])
+        if create_schema:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self.schema)}")  # type: ignore[arg-type]
+        con.execute(f"SET search_path TO {quote_ident(self.schema)}")  # type: ignore[arg-type]
+        con.execute("SET TimeZone TO 'UTC'")
+        return con
 
     def execute(self, sql: str) -> None:
         self.con.execute(sql)  # type: ignore[arg-type]
@@ -160,7 +178,20 @@ class PostgresEngine:
         self.con.execute(_upsert_sql(table, data.column_names, staging))  # type: ignore[arg-type]
 
     def ibis(self) -> BaseBackend:
-        return ibis.postgres.from_connection(self.con)
+        """A backend on a new connection for the calling thread; those of finished threads close."""
+        con = self._connect()
+        me = threading.current_thread()
+        with self._readers_lock:
+            finished = [c for t, c in self._readers if not t.is_alive()]
+            self._readers = [(t, c) for t, c in self._readers if t.is_alive()] + [(me, con)]
+        for old in finished:
+            old.close()
+        return ibis.postgres.from_connection(con)
 
     def close(self) -> None:
+        """Close every reader's connection and the main one (a running query there fails)."""
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for _, con in readers:
+            con.close()
         self.con.close()

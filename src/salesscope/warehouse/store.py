@@ -151,6 +151,18 @@ class Warehouse:
             self._local.backend = backend
         return backend
 
+    def thread_cache(self) -> dict[str, Any]:
+        """A dict that lives with this thread's Ibis backend and goes with the thread.
+
+        For caches whose entries belong to that backend (table expressions, compiled SQL): kept
+        anywhere else, they would keep a finished thread's backend and connection alive.
+        """
+        backend = self.backend
+        cache: dict[str, Any] | None = getattr(self._local, "cache", None)
+        if cache is None or cache.get("backend") is not backend:
+            cache = self._local.cache = {"backend": backend}
+        return cache
+
     def table(self, name: str) -> ir.Table:
         """A canonical or derived table as an Ibis expression.
 

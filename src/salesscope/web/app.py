@@ -28,7 +28,7 @@ from salesscope.web.errors import LoginRequired, NotFound, PageError, data_error
 from salesscope.web.jobs import Job, JobRunner
 from salesscope.web.pages import render
 from salesscope.web.routes_session import current_user
-from salesscope.web.runtime import Runtime, SerialRequests
+from salesscope.web.runtime import InFlightRequests, Runtime
 from salesscope.web.state import WebState
 
 log = logging.getLogger("salesscope.web")
@@ -69,7 +69,7 @@ def create_app(
                    routes_admin.router, control.router, *routers):
         app.include_router(router)  # type: ignore[arg-type]
     _handlers(app)
-    app.add_middleware(SerialRequests, runtime=runtime)
+    app.add_middleware(InFlightRequests, runtime=runtime)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, bool]:

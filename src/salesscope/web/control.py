@@ -2,23 +2,31 @@
 
 Only for this machine: every call needs the token from the server note (a 0600 file in
 ``$SALESSCOPE_HOME/run``) and must come from a loopback address. ``report`` runs a report in the
-server and answers Arrow IPC (``wire``); ``status`` gives row counts, sync state and jobs; ``jobs``
-runs a scheduled job (``sync``) now, in the server, under its writer lock.
+server and answers Arrow IPC (``wire``), as ``deals`` does for a deal list; ``status`` gives row
+counts, sync state and jobs; ``jobs`` runs a scheduled job (``sync``) now, in the server, under its
+writer lock; ``settings`` and ``goals`` list, set and import what ``salesscope settings`` and
+``salesscope goals`` do, the writes under the same lock (so the pages show them at once).
+Bad input answers 400 with the one line a local run would print.
 """
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
+from salesscope.cli.goals_commands import goals_result, import_goals_file, set_goals
+from salesscope.cli.settings_commands import apply_setting, settings_result
+from salesscope.goals_store import GoalError
 from salesscope.reports import registry
 from salesscope.reports.deal_list import deal_list
 from salesscope.reports.errors import FilterError
+from salesscope.settings import SettingError
 from salesscope.warehouse.schema import TABLES
 from salesscope.web.jobs import JobBusy
 from salesscope.web.routes_reports import run_report
@@ -27,6 +35,12 @@ from salesscope.web.wire import filters_from_json, options_from_json, result_to_
 
 router = APIRouter(prefix="/_control")
 IPC_TYPE = "application/vnd.apache.arrow.stream"
+BAD_INPUT = (FilterError, GoalError, SettingError)
+"""What a caller can get wrong: answered 400 with the message, never stored."""
+
+
+def _refused(exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": str(exc), "kind": "input"}, status_code=400)
 
 
 class ControlDenied(Exception):
@@ -109,6 +123,15 @@ def warehouse_status(state: WebState) -> dict[str, Any]:
     }
 
 
+@router.get("/refresh")
+def refresh(request: Request) -> dict[str, Any]:
+    """Whether the server is computing recently used results again after a write (benchmarks
+    wait for it), and how many it has computed ahead since it started."""
+    state = _check(request)
+    refresher = state.runtime.refresher
+    return {"busy": refresher.busy, "refreshed": refresher.refreshed}
+
+
 @router.post("/jobs/{name}")
 def run_job(request: Request, name: str) -> Response:
     state = _check(request)
@@ -122,3 +145,59 @@ def run_job(request: Request, name: str) -> Response:
         return JSONResponse(job_state.describe())
     return JSONResponse({**job_state.describe(), "error": f"{name} failed: {job_state.message}"},
                         status_code=500)
+
+
+@router.get("/settings")
+async def settings_list(request: Request) -> Response:
+    state = _check(request)
+    result = await run_in_threadpool(settings_result, state.runtime.warehouse)
+    return Response(result_to_ipc(result), media_type=IPC_TYPE)
+
+
+@router.post("/settings")
+async def settings_set(request: Request) -> Response:
+    state = _check(request)
+    doc = await request.json()
+    name, value = str(doc["name"]), str(doc["value"])
+    try:
+        stored = await run_in_threadpool(state.runtime.write, lambda wh: apply_setting(wh, name, value))
+    except BAD_INPUT as exc:
+        return _refused(exc)
+    return JSONResponse({"name": name, "value": stored})
+
+
+@router.post("/goals/list")
+async def goals_list(request: Request) -> Response:
+    state = _check(request)
+    doc = await request.json()
+    try:
+        result = await run_in_threadpool(goals_result, state.runtime.warehouse, doc.get("period"))
+    except BAD_INPUT as exc:
+        return _refused(exc)
+    return Response(result_to_ipc(result), media_type=IPC_TYPE)
+
+
+@router.post("/goals")
+async def goals_set(request: Request) -> Response:
+    state = _check(request)
+    doc = await request.json()
+    scope, name, period = str(doc["scope"]), str(doc["name"]), str(doc["period"])
+    targets = [(str(metric), str(target)) for metric, target in doc["targets"]]
+    try:
+        rows = await run_in_threadpool(state.runtime.write,
+                                       lambda wh: set_goals(wh, scope, name, period, targets))
+    except BAD_INPUT as exc:
+        return _refused(exc)
+    return JSONResponse({"goals": rows})
+
+
+@router.post("/goals/import")
+async def goals_import(request: Request) -> Response:
+    """Import a goals CSV the caller names by absolute path (the caller is this machine's user)."""
+    state = _check(request)
+    path = Path(str((await request.json())["path"]))
+    try:
+        count, changed = await run_in_threadpool(state.runtime.write, lambda wh: import_goals_file(wh, path))
+    except BAD_INPUT as exc:
+        return _refused(exc)
+    return JSONResponse({"count": count, "changed": changed})

@@ -123,9 +123,8 @@ def build_overview(state: WebState, viewer: Viewer) -> overview.Overview:
 def warm(state: WebState) -> None:
     """Build the head's overview ahead of the first visitor (after start-up and every write)."""
     try:
-        with state.runtime.taking_turns():
-            if not empty(state):
-                build_overview(state, Viewer(WebUser("(warm-up)", "head"), None))
+        if not empty(state):
+            build_overview(state, Viewer(WebUser("(warm-up)", "head"), None))
     except Exception:  # a warm-up is an optimisation; the page reports its own errors
         log.exception("overview warm-up failed")
 

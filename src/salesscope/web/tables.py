@@ -11,16 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from salesscope.reports import drill
+from salesscope.reports import activity_drill, drill
 from salesscope.reports.errors import FilterError
 from salesscope.reports.result import ColumnSpec, ReportResult
 from salesscope.web.cells import NUMERIC, CellFormatter, title_of
 from salesscope.web.i18n import Translator
 
-HIDDEN = {"drill", "row_kind", "stage_kind"}
+HIDDEN = {"drill", "row_kind", "stage_kind", "breakdown"}
 # Cells that hold text of the code, not data, read in the page's language: the metrics report's
 # label and definition of each metric (from ``reports.metrics.CATALOGUE``).
-TRANSLATED_CELLS = {("metrics", "label"), ("metrics", "definition")}
+TRANSLATED_CELLS = {("metrics", "label"), ("metrics", "definition"), ("metrics", "unit")}
+# The metrics report's "Shown as" is English text; a page formats the row's value and unit instead.
+METRIC_DISPLAY = ("metrics", "display")
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,11 @@ def shown_columns(result: ReportResult) -> list[ColumnSpec]:
 def deal_link(report: str, row: dict[str, Any], column: str) -> str | None:
     """``/deals?…`` for one number of a row, when the row carries its drill query."""
     row_drill = row.get("drill")
-    if not row_drill:
+    if not row_drill or not drill.lists_deals(report, column):
         return None
+    if "?" in str(row_drill):  # an activity report's actions or calls: REPORT?QUERY
+        listed = activity_drill.for_column(report, column, str(row_drill))
+        return "/reports/" + listed if listed else None
     try:
         return "/deals?" + drill.for_column(report, column, row_drill)
     except FilterError:
@@ -74,7 +79,7 @@ def deal_link(report: str, row: dict[str, Any], column: str) -> str | None:
 def table_view(result: ReportResult, t: Translator, fmt: CellFormatter, limit: int = 2000) -> TableView:
     columns = shown_columns(result)
     headers = [
-        Header(c.name, t(c.label), c.unit, t(result.definitions.get(c.name, c.description)),
+        Header(c.name, t(c.label), fmt.unit(c.unit), t(result.definitions.get(c.name, c.description)),
                c.type in NUMERIC)
         for c in columns
     ]
@@ -88,9 +93,13 @@ def table_view(result: ReportResult, t: Translator, fmt: CellFormatter, limit: i
             href = deal_link(result.report, row, c.name) if counts and value is not None else None
             if c.name == "link" and isinstance(value, str) and value.startswith("http"):
                 href = value
+            if c is columns[0] and row.get("breakdown"):  # a channel opens its campaigns, a campaign its ads
+                href = f"/reports/{result.report}?{row['breakdown']}"
             text = fmt.cell(value, c)
             if (result.report, c.name) in TRANSLATED_CELLS and isinstance(value, str):
                 text = t(value)
+            if (result.report, c.name) == METRIC_DISPLAY:
+                text = fmt.metric_value(row.get("value"), row.get("unit"))
             cells.append(Cell(text, title_of(value, c) if numeric else "", href, numeric))
         rows.append(Row(cells, str(row.get("row_kind") or "")))
     return TableView(headers, rows, result.table.num_rows)

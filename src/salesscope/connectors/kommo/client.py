@@ -46,7 +46,8 @@ class ClientOptions:
     """How hard to try; tests shrink the waits, users may lower the rate."""
 
     rate: float = DEFAULT_RATE
-    """Requests per second, shared by the whole process (Kommo's ceiling is 7)."""
+    """Requests per second, shared by every process on this machine that talks to the account
+    (``ratelimit.shared_limiter``; Kommo's ceiling is 7)."""
     timeout_s: float = 30.0
     max_retries: int = 6
     """Retries of one request after 5xx answers or timeouts before giving up."""

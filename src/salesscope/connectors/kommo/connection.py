@@ -130,5 +130,6 @@ def run_configured_sync(wh: Warehouse, full: bool = False, progress: SyncProgres
     """Sync the warehouse with the connected account (what a server's scheduled job calls)."""
     connection = load_connection(home)
     with open_client(connection, SecretStore(home)) as client:
+        # lean=False: the server's report queries share the DuckDB settings a lean sync would set.
         return sync(wh, client, full=full, progress=progress, overlap_s=connection.overlap_s,
-                    web_root=connection.web_root)
+                    web_root=connection.web_root, lean=False)

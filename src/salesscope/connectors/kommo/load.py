@@ -88,7 +88,7 @@ def call_loader(entity_type: str) -> Loader:
 
 
 def load_events(items: list[dict[str, Any]], ctx: LoadContext) -> PageLoad:
-    """Activities and stage changes; deletions and restores flag the deals and contacts."""
+    """Activities and stage changes; deletions and restores flag the deals, contacts and tasks."""
     ids = assign_event_ids(ctx.wh, items)
     mapped = [event_rows(e, ids[str(e["id"])]) for e in sorted(items, key=lambda e: ids[str(e["id"])])]
     activities = [m.activity for m in mapped]

@@ -49,6 +49,7 @@ DELETIONS: dict[str, tuple[str, bool]] = {
     "contact_restored": ("contacts", False),
     "company_deleted": ("contacts", True),
     "company_restored": ("contacts", False),
+    "task_deleted": ("tasks", True),  # Kommo has no task_restored: a deleted task stays deleted
 }
 
 
@@ -61,7 +62,8 @@ class EventRows:
     task_id: int | None
     """For task events: the task, whose deal or contact the activity concerns."""
     deletion: tuple[str, int, bool] | None
-    """(table, id, deleted) for deletions and restores of leads, contacts and companies."""
+    """(table, id, deleted) for deletions and restores of leads, contacts and companies, and
+    deletions of tasks."""
 
 
 def event_rows(event: dict[str, Any], warehouse_id: int) -> EventRows:

@@ -6,7 +6,8 @@ at most the page in flight, and the next ``sync`` resumes that run where it stop
 time, same windows, same pages) and ends with exactly the data of an uninterrupted run. A
 finished stream's cursor becomes ``min(newest change seen, run start) - overlap``: it never moves
 past the moment the run started, and the overlap is read again harmlessly (upserts by CRM id).
-After the last stream the derived tables are rebuilt and the run is marked finished.
+After the last stream, leads deleted before any sync saw them get a deal row rebuilt from their
+events (``tombstones``), the derived tables are rebuilt and the run is marked finished.
 
 ``sync`` is a plain function of a warehouse and a client, so a server can run it in-process.
 """
@@ -21,9 +22,11 @@ from typing import Protocol
 from salesscope.connectors.kommo import state as st
 from salesscope.connectors.kommo.client import KommoClient
 from salesscope.connectors.kommo.ids import unix
+from salesscope.connectors.kommo.lean import LeanDuckDB
 from salesscope.connectors.kommo.load import LOADERS, LoadContext
 from salesscope.connectors.kommo.reference import check_same_account, fetch_reference
 from salesscope.connectors.kommo.streams import STREAMS, Stream
+from salesscope.connectors.kommo.tombstones import tombstones
 from salesscope.warehouse.store import Warehouse
 
 DEFAULT_OVERLAP_S = 300
@@ -82,14 +85,25 @@ def sync(
     progress: SyncProgress | None = None,
     overlap_s: int = DEFAULT_OVERLAP_S,
     web_root: str | None = None,
+    lean: bool = True,
 ) -> SyncReport:
     """Bring the warehouse up to date with the Kommo account behind ``client``.
 
     ``full`` reads everything again (still upserting: nothing is deleted first). An unfinished
-    run is resumed unless ``full`` asks for more than it was doing.
+    run is resumed unless ``full`` asks for more than it was doing. ``lean`` keeps a DuckDB
+    warehouse to one thread and a small memory limit meanwhile (module ``lean``); a server passes
+    False, as its report queries share those settings.
     """
     began, requests_before = time.monotonic(), client.stats.requests
-    progress = progress or NoProgress()
+    with LeanDuckDB(wh, lean) as settings:
+        # Out of memory even so: resume the run (from its last committed page) without the limit.
+        report = settings.run(lambda: _sync(wh, client, full, progress or NoProgress(), overlap_s, web_root))
+    return replace(report, requests=client.stats.requests - requests_before, seconds=time.monotonic() - began)
+
+
+def _sync(wh: Warehouse, client: KommoClient, full: bool, progress: SyncProgress, overlap_s: int,
+          web_root: str | None) -> SyncReport:
+    began, requests_before = time.monotonic(), client.stats.requests
     saved = st.read(wh)
     resumed = saved.unfinished and (saved.full or not full)
     run_full = saved.full if resumed else full
@@ -108,6 +122,7 @@ def sync(
     for stream in STREAMS:
         prior = saved.streams.get(stream.name)
         rows[stream.name] = _run_stream(stream, prior, client, ctx, run_started, run_full, progress)
+    wh.upsert({"deals": tombstones(wh, ctx.records.currency)})
     wh.refresh_derived()
     finished = utc_now()
     wh.upsert({"sync_state": st.run_row(run_started, run_full, finished, sum(rows.values()))})
