@@ -128,3 +128,19 @@ def test_overview_and_a_managers_own_view(page: Any) -> None:
     shot(page, "overview-manager")
     forbidden = page.goto("/reports/funnel?manager=Olena")
     assert forbidden is not None and forbidden.status == 403
+
+
+def test_channels_spend_against_revenue_and_down_to_campaigns(page: Any) -> None:
+    log_in(page, "boss")
+    page.goto("/reports/channels?period=2026-05")
+    page.wait_for_selector(".plot.drawn .barlayer .point")
+    legend = page.locator(".plot.drawn .legendtext").all_text_contents()
+    assert legend == ["Spend", "Revenue"]
+    shot(page, "channels")
+
+    page.locator("table.report tbody tr", has_text="facebook").locator("td a").first.click()
+    page.wait_for_url(re.compile(r"by=utm_campaign.*channel=facebook"))
+    campaigns = page.locator("table.report tbody tr")
+    assert campaigns.count() == 4  # three campaigns and the total
+    assert "lead_form" in campaigns.all_inner_texts()[1]
+    shot(page, "channels-facebook-campaigns")
