@@ -88,6 +88,18 @@ class Scope:
     people: dict[int, Person] = field(default_factory=dict)
     pipeline_names: dict[int, str] = field(default_factory=dict)
 
+    def team_of(self, owner_id: int | None) -> int | None:
+        """The team of a deal's owner; None for no owner, no team or someone not in the account."""
+        person = self.people.get(owner_id) if owner_id is not None else None
+        return person.team_id if person else None
+
+    def person_name(self, owner_id: int | None) -> str:
+        """An owner's name as rows show it, also for no owner and for a user no longer listed."""
+        if owner_id is None:
+            return "(no owner)"
+        person = self.people.get(owner_id)
+        return person.name if person else f"user {owner_id}"
+
     def without_managers(self) -> Scope:
         """The same scope for every manager the team filter allows (for team averages)."""
         return Scope(

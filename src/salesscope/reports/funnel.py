@@ -187,19 +187,19 @@ def _manager_rows(
     candidates: list[int | None] = (
         list(scope.owner_ids) if scope.owner_ids is not None else list(with_deals)
     )
-    shown = sorted(candidates, key=lambda i: _person_name(scope, i))
+    shown = sorted(candidates, key=scope.person_name)
     rows: list[dict[str, Any]] = []
     for owner in shown:
         person = scope.people.get(owner) if owner is not None else None
-        prefix = {"manager": _person_name(scope, owner), "manager_id": owner,
+        prefix = {"manager": scope.person_name(owner), "manager_id": owner,
                   "team": person.team if person else None, "row_kind": "manager"}
         mine = (replace(base, managers=(str(owner),)), DealListOptions()) if owner is not None else None
         rows += _stage_rows(pipeline, stages, by_owner.get(owner, {}), prefix=prefix, drill_base=mine)
     team_names = {p.team_id: p.team for p in scope.people.values() if p.team_id is not None}
     members_by_team: dict[int | None, list[int | None]] = {}
     for owner in with_deals:
-        members_by_team.setdefault(_team_of(scope, owner), []).append(owner)
-    for team_id in sorted({t for o in shown if (t := _team_of(scope, o)) is not None}):
+        members_by_team.setdefault(scope.team_of(owner), []).append(owner)
+    for team_id in sorted({t for o in shown if (t := scope.team_of(o)) is not None}):
         members = members_by_team.get(team_id, [])
         name = team_names[team_id]
         prefix = {"manager": f"Team average: {name}", "manager_id": None, "team": name,
@@ -246,16 +246,6 @@ def _segment_rows(
     return rows
 
 
-def _team_of(scope: Scope, owner_id: int | None) -> int | None:
-    person = scope.people.get(owner_id) if owner_id is not None else None
-    return person.team_id if person else None
-
-
-def _person_name(scope: Scope, owner_id: int | None) -> str:
-    if owner_id is None:
-        return "(no owner)"
-    person = scope.people.get(owner_id)
-    return person.name if person else f"user {owner_id}"
 
 
 # Rows are always per pipeline, so --by pipeline is the plain funnel.

@@ -207,8 +207,8 @@ class _Layout:
         company = _reference(managers.values(), self.stages)
         teams: dict[int | None, Reference] = {}
         if against == "team":
-            for team_id in {t for o in managers if (t := _team_of(scope, o)) is not None}:
-                teams[team_id] = _reference((s for o, s in managers.items() if _team_of(scope, o) == team_id),
+            for team_id in {t for o in managers if (t := scope.team_of(o)) is not None}:
+                teams[team_id] = _reference((s for o, s in managers.items() if scope.team_of(o) == team_id),
                                             self.stages)
         with_deals = [o for o, s in owners.items() if any(s.reached.values())]
         candidates = list(scope.owner_ids) if scope.owner_ids is not None else with_deals
@@ -216,15 +216,15 @@ class _Layout:
         lines = {o: self.lines(owners.get(o, empty), _held_to(scope, o, teams, company))
                  for o in {*candidates, *with_deals}}
         rows: list[dict[str, Any]] = []
-        for owner in sorted(candidates, key=lambda o: _person_name(scope, o)):
+        for owner in sorted(candidates, key=scope.person_name):
             person = scope.people.get(owner) if owner is not None else None
-            prefix = {"manager": _person_name(scope, owner), "manager_id": owner,
+            prefix = {"manager": scope.person_name(owner), "manager_id": owner,
                       "team": person.team if person else None, "row_kind": "manager"}
             mine = (replace(self.base, managers=(str(owner),)), DealListOptions()) if owner is not None else None
             rows += self.rows(lines[owner], prefix, mine)
         team_names = {p.team_id: p.team for p in scope.people.values() if p.team_id is not None}
-        for team_id in sorted({t for o in candidates if (t := _team_of(scope, o)) is not None}):
-            members = [lines[o] for o in with_deals if _team_of(scope, o) == team_id]
+        for team_id in sorted({t for o in candidates if (t := scope.team_of(o)) is not None}):
+            members = [lines[o] for o in with_deals if scope.team_of(o) == team_id]
             prefix = {"manager": f"Team total: {team_names[team_id]}", "manager_id": None,
                       "team": team_names[team_id], "row_kind": "team"}
             team_base = (replace(self.base, managers=(), teams=(str(team_id),)), DealListOptions())
@@ -252,7 +252,7 @@ class _Layout:
 
 def _held_to(scope: Scope, owner: int | None, teams: dict[int | None, Reference], company: Reference) -> Reference:
     """A manager's reference: the team's when medians are per team and he has one, else the company's."""
-    team_id = _team_of(scope, owner)
+    team_id = scope.team_of(owner)
     return teams.get(team_id, company)
 
 
@@ -260,16 +260,6 @@ def _money(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def _team_of(scope: Scope, owner_id: int | None) -> int | None:
-    person = scope.people.get(owner_id) if owner_id is not None else None
-    return person.team_id if person else None
-
-
-def _person_name(scope: Scope, owner_id: int | None) -> str:
-    if owner_id is None:
-        return "(no owner)"
-    person = scope.people.get(owner_id)
-    return person.name if person else f"user {owner_id}"
 
 
 SPEC = ReportSpec(
