@@ -101,9 +101,11 @@ def test_team_filter(wh: Warehouse) -> None:
 def test_configured_proposal_stage_counts_moves_into_it(wh: Warehouse) -> None:
     from salesscope import settings
 
+    before = by_manager(rows(wh, period=MAY))["Anna Shevchuk"]["proposals_sent"]
     settings.set_value(wh, "proposal_stage:1", str(account.S2))
     anna = by_manager(rows(wh, period=MAY))["Anna Shevchuk"]
     assert anna["proposals_sent"] == 1  # 901 S1 → S2; 902 and 903 go to Proposal
+    assert before == 2  # the same warehouse, run just before: the new setting is not served stale
 
 
 def test_bad_grouping_names_the_choices(wh: Warehouse) -> None:

@@ -23,10 +23,11 @@ import datetime as dt
 from typing import Any
 
 import ibis
+import ibis.expr.types as ir
 
 from salesscope.reports import activity_drill
 from salesscope.reports import activity_people as people
-from salesscope.reports.activity_cache import activity_table
+from salesscope.reports.activity_cache import activity_table, compiled_arrow, scope_key
 from salesscope.reports.activity_calendar import Spans, person_days, spans
 from salesscope.reports.activity_scope import FILTERS_NOTE, has_deal_filter, in_scope, proposal_stages
 from salesscope.reports.filters import Filters, Scope, resolve
@@ -113,19 +114,25 @@ def _counts(wh: Warehouse, scope: Scope, by_day: bool) -> dict[Key, dict[str, fl
     of the actions themselves. Either way the rows come grouped by kind and pivoted here.
     """
     per_action = has_deal_filter(scope)
-    t = activity_table(wh, ACTIVITY_FACTS if per_action else ACTIVITY_DAY_COUNTS)
-    more = [t.manager_id.notnull()] if per_action else []
-    if scope.team_owner_ids is not None:
-        more.append(t.manager_id.isin(scope.team_owner_ids))
-    t = in_scope(t, scope, None, *more)
     proposal = proposal_stages(wh)
-    is_proposal = t.to_stage_id.isin(proposal) if proposal else ibis.literal(False)
-    if per_action:
-        metrics = {"n": t.count(), "proposals": t.count(where=is_proposal)}
-    else:
-        metrics = {"n": t.actions.sum(), "proposals": t.actions.sum(where=is_proposal)}
-    keys = ["manager_id", *(["day"] if by_day else []), "kind"]
-    grouped = t.group_by(keys).aggregate(**metrics).to_pyarrow()
+
+    def grouped_counts() -> ir.Table:
+        t = activity_table(wh, ACTIVITY_FACTS if per_action else ACTIVITY_DAY_COUNTS)
+        more = [t.manager_id.notnull()] if per_action else []
+        if scope.team_owner_ids is not None:
+            more.append(t.manager_id.isin(scope.team_owner_ids))
+        t = in_scope(t, scope, None, *more)
+        is_proposal = t.to_stage_id.isin(proposal) if proposal else ibis.literal(False)
+        if per_action:
+            metrics = {"n": t.count(), "proposals": t.count(where=is_proposal)}
+        else:
+            metrics = {"n": t.actions.sum(), "proposals": t.actions.sum(where=is_proposal)}
+        keys = ["manager_id", *(["day"] if by_day else []), "kind"]
+        return t.group_by(keys).aggregate(**metrics)
+
+    # The SQL depends on the scope, the layout and the proposal stages (a setting), not on the data.
+    key = ("employees counts", scope_key(scope), by_day, tuple(sorted(proposal)))
+    grouped = compiled_arrow(wh, key, grouped_counts)
     days = grouped["day"].to_pylist() if by_day else [None] * grouped.num_rows
     out: dict[Key, dict[str, float]] = {}
     for m, d, kind, n, proposals in zip(
