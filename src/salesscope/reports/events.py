@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 
-from salesscope.reports.activity_cache import activity_table
+from salesscope.reports.activity_cache import activity_table, compiled_arrow, scope_key
 from salesscope.reports.activity_drill import PROPOSAL
 from salesscope.reports.activity_people import person_name
 from salesscope.reports.activity_result import from_columns
@@ -78,19 +79,24 @@ def events(wh: Warehouse, filters: Filters) -> ReportResult:
     deals = parse_ids("--deal", str(filters.option("deal", ALL)))
     limit = parse_limit(filters.option("limit", 0))
     to_stages = _to_stages(wh, str(filters.option("to_stage", ALL)))
-    t = activity_table(wh, ACTIVITY_FACTS)
-    more = [t.kind.isin(kinds)] if kinds else []
-    if deals:
-        more.append(t.deal_id.isin(deals))
-    if to_stages is not None:
-        more.append(t.to_stage_id.isin(to_stages) if to_stages else ibis.literal(False))
-    if filters.option("authored", False):
-        more.append(t.author_id.notnull())
-    t = in_scope(t, scope, "manager_id", *more)
-    t = t.order_by(_NEWEST_FIRST).select(*_READ)
-    if limit:
-        t = t.limit(limit)
-    return from_columns(NAME, TITLE, COLUMNS, _columns(wh, scope, t.to_pyarrow()),
+    authored = bool(filters.option("authored", False))
+
+    def feed() -> ir.Table:
+        t = activity_table(wh, ACTIVITY_FACTS)
+        more = [t.kind.isin(kinds)] if kinds else []
+        if deals:
+            more.append(t.deal_id.isin(deals))
+        if to_stages is not None:
+            more.append(t.to_stage_id.isin(to_stages) if to_stages else ibis.literal(False))
+        if authored:
+            more.append(t.author_id.notnull())
+        t = in_scope(t, scope, "manager_id", *more)
+        t = t.order_by(_NEWEST_FIRST).select(*_READ)
+        return t.limit(limit) if limit else t
+
+    # Everything the SQL depends on besides the data: compiled once, run again after every sync.
+    key = ("events", scope_key(scope), kinds, deals, to_stages, authored, limit)
+    return from_columns(NAME, TITLE, COLUMNS, _columns(wh, scope, compiled_arrow(wh, key, feed)),
                         filters.describe(), wh.data_as_of())
 
 
