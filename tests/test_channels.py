@@ -169,3 +169,15 @@ def test_bad_options_are_named(wh: Warehouse) -> None:
         level_name("utm_term")
     with pytest.raises(ValueError, match="middle"):
         channel_of(wh.table("deals"), "channel", "middle")
+
+
+def test_the_deal_list_channel_filter_reads_channels_as_attribution_does(wh: Warehouse) -> None:
+    # `channel=` (used by potential --by channel and metrics' leads per channel) must agree with the
+    # report on blank UTM values and "(none)": every channel's leads are exactly its listed deals.
+    from salesscope.reports.deal_list import DealListOptions
+
+    for row in run(wh):
+        if row["row_kind"] != "channel" or not row["leads"]:
+            continue
+        options = DealListOptions(channel=str(row["channel"]), status=None, dated="created")
+        assert len(deal_list(wh, Filters(period=MAY), options).rows) == row["leads"], row["channel"]

@@ -14,6 +14,7 @@ import ibis
 import ibis.expr.types as ir
 
 from salesscope.reports import channels_counts
+from salesscope.reports.attribution import own_channel
 from salesscope.reports.drill import DealListOptions
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters, Scope, deal_filter, resolve
@@ -23,7 +24,6 @@ from salesscope.warehouse.store import Warehouse
 
 NAME = "deals"
 TITLE = "Deals"
-NO_CHANNEL = "(none)"
 
 
 def _columns(currency: str) -> list[ColumnSpec]:
@@ -78,7 +78,7 @@ def select_deals(wh: Warehouse, scope: Scope, options: DealListOptions) -> ir.Ta
     if options.stage is not None:
         t = _stage_filter(wh, t, scope, options)
     if options.channel is not None:
-        channel = ibis.coalesce(t.utm_source, t.source, ibis.literal(NO_CHANNEL))
+        channel = own_channel(t, "channel")
         t = t.filter(channel == options.channel)
     if options.crm_source is not None:
         t = t.filter(t.source.isnull() if options.crm_source == "" else t.source == options.crm_source)

@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import ibis
 import ibis.expr.types as ir
 
 from salesscope import settings
 from salesscope.reports.activity_cache import compiled_arrow, scope_key
+from salesscope.reports.attribution import own_channel
 from salesscope.reports.filters import Scope, deal_filter
 from salesscope.reports.summary_counts import in_period, undated
 from salesscope.warehouse.store import Warehouse
 
-NO_CHANNEL = "(none)"
 DAY_S = 86400.0
 
 
@@ -43,7 +42,7 @@ def cohort_values(wh: Warehouse, scope: Scope) -> dict[str, list[Value]]:
     """Leads per channel, proposal rate, proposal → next stage and deal → payment."""
     def grouped() -> ir.Table:
         c = deal_filter(wh.table("deal_progress"), scope)
-        channel = ibis.coalesce(c.utm_source, c.source, ibis.literal(NO_CHANNEL))
+        channel = own_channel(c, "channel")
         return c.group_by(pipeline_id=c.pipeline_id, max_open_sort=c.max_open_sort,
                           outcome=c.outcome, channel=channel).aggregate(deals=c.count())
 
