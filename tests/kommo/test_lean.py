@@ -3,12 +3,16 @@ DuckDB runs out of memory even so, the run resumes without the limit and ends wi
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from kommo.conftest import client_for
+from kommo.conftest import TOKEN, client_for
 from kommo.fake_server import FakeKommo
 from kommo.truth import canonical_rows
 from salesscope.connectors.kommo import lean
@@ -54,3 +58,59 @@ def test_out_of_memory_resumes_without_the_limit_and_loses_nothing(
     assert canonical_rows(starved) == canonical_rows(clean)
     clean.close()
     starved.close()
+
+
+SYNC_AND_REPORT = """
+import atexit, json, sys
+HEAVY = ("pandas", "fastapi", "starlette", "uvicorn", "plotly", "openpyxl")
+loaded = lambda: sorted(m for m in HEAVY if m in sys.modules)
+atexit.register(lambda: sys.stderr.write("\\nLOADED " + json.dumps(loaded()) + "\\n"))
+from salesscope.cli.app import main
+sys.argv = ["salesscope", "sync", "--db", sys.argv[1]]
+main()
+"""
+
+
+def test_a_sync_process_never_imports_pandas_or_the_web_app(fake: FakeKommo, tmp_path: Path) -> None:
+    """A whole `salesscope sync` (pages, tombstones, derived rebuild) runs without pandas (~57 MB that
+    pyarrow would import for its first list conversion) or FastAPI, and loads the same data."""
+    env = os.environ | {"SALESSCOPE_HOME": str(tmp_path), "SALESSCOPE_DB": ""}
+    env.pop("KOMMO_TOKEN", None)
+    connected = subprocess.run([str(Path(sys.executable).parent / "salesscope"), "connect", "kommo",
+                                "--base-url", fake.url, "--rate-limit", "500"],
+                               env=env | {"KOMMO_TOKEN": TOKEN}, text=True, capture_output=True, timeout=120)
+    assert connected.returncode == 0, connected.stderr
+    db = tmp_path / "w.duckdb"
+    done = subprocess.run([sys.executable, "-c", SYNC_AND_REPORT, str(db)], env=env, text=True,
+                          capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Kommo full sync done" in done.stderr or "Kommo incremental sync done" in done.stderr, done.stderr
+    loaded = [ln for ln in done.stderr.splitlines() if ln.startswith("LOADED ")][-1]
+    assert json.loads(loaded.removeprefix("LOADED ")) == []
+
+    with client_for(fake) as client:
+        here = Warehouse.open(tmp_path / "here.duckdb")
+        sync(here, client, lean=False)  # in this process, pandas and all
+    synced = Warehouse.open(db, read_only=True)
+    assert canonical_rows(synced) == canonical_rows(here)
+    assert synced.counts()["deals"] > 500
+    synced.close()
+    here.close()
+
+
+def test_without_pandas_leaves_real_pandas_conversions_working() -> None:
+    """pyarrow told "no pandas" still converts to pandas when asked, and takes pandas objects after."""
+    code = """
+import sys
+from salesscope.connectors.kommo.lean import without_pandas
+without_pandas()
+import pyarrow as pa
+table = pa.table({"a": [1, 2, 2]})
+assert "pandas" not in sys.modules
+frame = table.to_pandas()
+assert frame["a"].sum() == 5
+import pandas as pd
+assert pa.types.is_dictionary(pa.array(pd.Series(["x", "y"], dtype="category")).type)  # seen as pandas
+"""
+    done = subprocess.run([sys.executable, "-c", code], text=True, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -38,7 +38,6 @@ from salesscope.connectors.kommo.reference import fetch_account
 from salesscope.connectors.kommo.scheduled import request_full_sync
 from salesscope.connectors.kommo.status import age_label, status_document
 from salesscope.connectors.kommo.sync import SyncReport, sync, utc_now
-from salesscope.connectors.kommo.webhooks import SETTINGS, destination, webhook_secret
 from salesscope.secrets import REDACTOR, RedactingFilter, SecretsError, SecretStore
 from salesscope.warehouse.schema import TABLES
 from salesscope.warehouse.store import WarehouseError
@@ -300,6 +299,8 @@ def install_webhooks(
     url: Annotated[str, typer.Option("--url", help="Public address of `salesscope serve`, e.g. https://sales.example.com")],
 ) -> None:
     """Ask Kommo to send lead, contact and task changes to this server's webhook endpoint."""
+    from salesscope.connectors.kommo.webhooks import SETTINGS, destination, webhook_secret  # FastAPI: not for sync
+
     if not url.startswith(("https://", "http://")) or " " in url:
         fail(f"malformed --url {url!r}; valid: the public http(s) address of `salesscope serve`")
     try:

@@ -186,7 +186,7 @@ _DEAL_SELECT = """d.name AS deal_name, n.name AS contact_name, d.pipeline_id, d.
 def _activity_facts_sql(engine_name: str, days: DayRange = (None, None), first: bool = True) -> str:
     local = local_time_sql(engine_name, 'x."at"', "z.zone")
     return f"""
-{_into(ACTIVITY_FACTS, first)}
+{into(ACTIVITY_FACTS, first)}
 WITH actions AS (
     SELECT 'activity' AS origin, a.id, a.kind, a."at", a.author_id, a.deal_id, a.contact_id,
            a.details, CAST(NULL AS BIGINT) AS from_stage_id, CAST(NULL AS BIGINT) AS to_stage_id
@@ -220,7 +220,7 @@ ORDER BY day, manager_id, at_local, origin, id
 def _call_facts_sql(engine_name: str, days: DayRange = (None, None), first: bool = True) -> str:
     local = local_time_sql(engine_name, 'c."at"', "z.zone")
     return f"""
-{_into(CALL_FACTS, first)}
+{into(CALL_FACTS, first)}
 WITH located AS (
     SELECT c.id, c."at", {local} AS at_local, c.author_id, c.direction, c.status, c.duration_s,
         c.recording_url, c.phone, c.deal_id, coalesce(c.contact_id, d.contact_id) AS contact_id,
@@ -243,7 +243,8 @@ ORDER BY day, author_id, at_local, id
 """
 
 
-def _into(table: str, first: bool) -> str:
+def into(table: str, first: bool) -> str:
+    """The head of a ranged build's statement: the first range creates the table, the rest append."""
     return f"CREATE TABLE {table} AS" if first else f"INSERT INTO {table}"
 
 
@@ -261,19 +262,22 @@ def _near(column: str, days: DayRange) -> str:
         f"AND {column} < TIMESTAMP '{dt.datetime.combine(hi, dt.time()) + ZONE_MARGIN}'" if hi else "")
 
 
-def day_ranges(engine: Engine, sources: tuple[str, ...]) -> list[DayRange]:
-    """Consecutive ranges of local days covering every row of ``sources`` (tables with ``at``),
-    cut at month starts so that each holds about ``CHUNK_ROWS`` rows; one unbounded range for a
-    small account. The first and last ranges are open-ended: every row falls in exactly one."""
+def day_ranges(engine: Engine, sources: tuple[str, ...], column: str = "at",
+               chunk_rows: int | None = None) -> list[DayRange]:
+    """Consecutive ranges of days covering every row of ``sources`` (tables with ``column``, ``at``
+    by default), cut at month starts so that each holds about ``chunk_rows`` (``CHUNK_ROWS``) rows;
+    one unbounded range for a small account. The first and last ranges are open-ended: every row
+    falls in exactly one."""
+    chunk_rows = chunk_rows or CHUNK_ROWS
     per_month: dict[dt.date, int] = {}
     for name in sources:
         for month, rows in engine.query(
-                f"""SELECT CAST(date_trunc('month', "at") AS DATE), count(*) FROM {name} GROUP BY 1"""):
+                f"""SELECT CAST(date_trunc('month', "{column}") AS DATE), count(*) FROM {name} GROUP BY 1"""):
             per_month[month] = per_month.get(month, 0) + int(rows)
     cuts: list[dt.date] = []
     held = 0
     for month in sorted(per_month):
-        if held and held + per_month[month] > CHUNK_ROWS:
+        if held and held + per_month[month] > chunk_rows:
             cuts.append(month)
             held = 0
         held += per_month[month]

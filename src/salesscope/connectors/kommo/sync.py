@@ -22,7 +22,7 @@ from typing import Protocol
 from salesscope.connectors.kommo import state as st
 from salesscope.connectors.kommo.client import KommoClient
 from salesscope.connectors.kommo.ids import unix
-from salesscope.connectors.kommo.lean import LeanDuckDB
+from salesscope.connectors.kommo.lean import LeanDuckDB, without_pandas
 from salesscope.connectors.kommo.load import LOADERS, LoadContext
 from salesscope.connectors.kommo.reference import check_same_account, fetch_reference
 from salesscope.connectors.kommo.streams import STREAMS, Stream
@@ -91,10 +91,12 @@ def sync(
 
     ``full`` reads everything again (still upserting: nothing is deleted first). An unfinished
     run is resumed unless ``full`` asks for more than it was doing. ``lean`` keeps a DuckDB
-    warehouse to one thread and a small memory limit meanwhile (module ``lean``); a server passes
-    False, as its report queries share those settings.
+    warehouse to one thread and a small memory limit meanwhile, and pandas out of the process
+    (module ``lean``); a server passes False, as its report queries share those settings.
     """
     began, requests_before = time.monotonic(), client.stats.requests
+    if lean:
+        without_pandas()
     with LeanDuckDB(wh, lean) as settings:
         # Out of memory even so: resume the run (from its last committed page) without the limit.
         report = settings.run(lambda: _sync(wh, client, full, progress or NoProgress(), overlap_s, web_root))
