@@ -144,7 +144,7 @@ def test_compiled_queries_are_kept_and_give_what_ibis_gives(wh: Warehouse) -> No
     first, again = compiled_arrow(wh, key, build), compiled_arrow(wh, key, build)
     order = [(c, "ascending") for c in ("owner_id", "measure", "deals")]
     assert first.sort_by(order).equals(build().to_pyarrow().sort_by(order))
-    assert again.equals(first) and first.num_rows > 0
+    assert again.sort_by(order).equals(first.sort_by(order)) and first.num_rows > 0  # row order is free
     assert len(built) == (2 if wh.backend.name == "duckdb" else 3)  # + the one built just above
     june = resolve(wh, Filters(period=Period.parse("2026-06")))
     assert scope_key(june) != scope_key(scope)
