@@ -8,35 +8,20 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pytest
 
 from salesscope.connectors.files import import_deals
 from salesscope.reports import registry
 from salesscope.reports.filters import Filters
-from test_import_public import FIXTURES, OLIST, as_strings, needs_olist, read_rows
+from test_import_public import FIXTURES, OLIST, needs_olist, olist_file, read_rows  # noqa: F401 (olist_file: fixture)
 
 from conftest import WarehouseFactory
-
-
-@pytest.fixture(scope="module")
-def olist_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The MQLs left-joined with the closed deals, plus a stage column (as test_import_public)."""
-    leads = as_strings(OLIST / "olist_marketing_qualified_leads_dataset.csv")
-    closed = as_strings(OLIST / "olist_closed_deals_dataset.csv").select(
-        ["mql_id", "sr_id", "won_date", "business_segment"])
-    joined = leads.join(closed, "mql_id", join_type="left outer")
-    stage = pc.if_else(pc.is_null(joined["won_date"]), "MQL", "Won")
-    path = tmp_path_factory.mktemp("olist") / "olist_leads_and_deals.csv"
-    pacsv.write_csv(joined.append_column("stage", stage), path)
-    return path
 
 
 @needs_olist
 @pytest.mark.parametrize("by", ["source", "channel"])
 def test_leads_and_won_per_origin_equal_the_raw_files(
-    make_warehouse: WarehouseFactory, olist_file: Path, by: str,
+    make_warehouse: WarehouseFactory, olist_file: Path, by: str,  # noqa: F811 (the imported fixture)
 ) -> None:
     raw = read_rows(OLIST / "olist_marketing_qualified_leads_dataset.csv")
     won_ids = {r["mql_id"] for r in read_rows(OLIST / "olist_closed_deals_dataset.csv")}
