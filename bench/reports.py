@@ -5,7 +5,7 @@ grouped by owner over the report's cohort. The goal for every report is <= 3x th
 <= 0.5 s at ~1M deals / ~10M activities on 2 cores. Timings are the median of 5 runs after one
 warm-up, in one process, on one warm DuckDB connection.
 
-    python bench/reports.py [--db PATH] [--rebuild] [--runs 5]
+    python bench/reports.py [--db PATH] [--rebuild] [--runs 5] [--only REPORT ...]
 """
 
 from __future__ import annotations
@@ -139,6 +139,8 @@ def main() -> int:
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--rebuild", action="store_true", help="build the large demo again")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", action="append", default=[], metavar="REPORT",
+                        help="time only this report's cases (repeatable)")
     args = parser.parse_args()
     ensure_large_demo(args.db, args.rebuild)
 
@@ -153,6 +155,8 @@ def main() -> int:
         console.print(f"{counts['deals']:,} deals, {counts['activities']:,} activities, "
                       f"{counts['deal_stage_changes']:,} stage changes")
         for case in cases():
+            if args.only and case.report not in args.only:
+                continue
             spec = registry.get(case.report)
             seconds = median_seconds(lambda c=case, s=spec: s.run(wh, c.filters), args.runs)
             floor = median_seconds(floor_query(wh, case.filters, case.floor), args.runs)

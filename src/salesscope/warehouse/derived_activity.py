@@ -178,6 +178,8 @@ def local_time_sql(engine_name: str, utc_column: str, zone: str) -> str:
 
 _ANSWERED = ", ".join("'" + status + "'" for status in ANSWERED_STATUSES)
 _ZONE = "(SELECT coalesce(max(timezone), 'UTC') AS zone FROM account)"
+_ACTIONS = "(SELECT \"at\" FROM activities WHERE kind <> 'stage_change')"
+"""The activities that become rows of activity_facts (stage moves come from deal_stage_changes)."""
 
 _DEAL_SELECT = """d.name AS deal_name, n.name AS contact_name, d.pipeline_id, d.source,
         d.utm_source, d.tags, coalesce(d.deleted, FALSE) AS deal_deleted"""
@@ -263,16 +265,25 @@ def _near(column: str, days: DayRange) -> str:
 
 
 def day_ranges(engine: Engine, sources: tuple[str, ...], column: str = "at",
-               chunk_rows: int | None = None) -> list[DayRange]:
+               chunk_rows: int | None = None, local: bool = False) -> list[DayRange]:
     """Consecutive ranges of days covering every row of ``sources`` (tables with ``column``, ``at``
     by default), cut at month starts so that each holds about ``chunk_rows`` (``CHUNK_ROWS``) rows;
     one unbounded range for a small account. The first and last ranges are open-ended: every row
-    falls in exactly one."""
+    falls in exactly one.
+
+    Months are those of ``column`` in UTC, or with ``local`` in the account's time zone — the days
+    the build statements filter on — so that no range is empty: in a DuckDB 1.5 transaction an
+    ``INSERT … ORDER BY`` (or ``CREATE TABLE AS … ORDER BY``) of no rows hides every later insert
+    of more than a row group into that table from the same connection until it reconnects
+    (``tests/test_derived_ranges.py`` reproduces it). A range of UTC months cut at local days
+    can be empty: a row at 22:00 UTC on 31 March is 1 April in Kyiv."""
     chunk_rows = chunk_rows or CHUNK_ROWS
+    month_of = local_time_sql(engine.name, f'x."{column}"', "z.zone") if local else f'x."{column}"'
     per_month: dict[dt.date, int] = {}
     for name in sources:
         for month, rows in engine.query(
-                f"""SELECT CAST(date_trunc('month', "{column}") AS DATE), count(*) FROM {name} GROUP BY 1"""):
+                f"SELECT CAST(date_trunc('month', {month_of}) AS DATE), count(*) "
+                f"FROM {name} x CROSS JOIN {_ZONE} z GROUP BY 1"):
             per_month[month] = per_month.get(month, 0) + int(rows)
     cuts: list[dt.date] = []
     held = 0
@@ -336,9 +347,9 @@ def refresh(engine: Engine) -> None:
     """Rebuild the activity tables from the canonical ones, on the caller's transaction."""
     for name in reversed(TABLE_COLUMNS):
         engine.execute(f"DROP TABLE IF EXISTS {name}")
-    for i, days in enumerate(day_ranges(engine, ("activities", "deal_stage_changes"))):
+    for i, days in enumerate(day_ranges(engine, (_ACTIONS, "deal_stage_changes"), local=True)):
         engine.execute(_activity_facts_sql(engine.name, days, first=i == 0))
-    for i, days in enumerate(day_ranges(engine, ("calls",))):
+    for i, days in enumerate(day_ranges(engine, ("calls",), local=True)):
         engine.execute(_call_facts_sql(engine.name, days, first=i == 0))
     engine.execute(_ACTIVITY_DAYS_SQL)
     engine.execute(_ACTIVITY_DAY_COUNTS_SQL)
