@@ -143,7 +143,7 @@ def run(url: str, token: str, db: str, fast: str = "") -> None:
         rows = wh.engine.query("SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0")
         duckdb_mb.setdefault(phase, {str(tag): round(int(n) / 2**20, 1) for tag, n in rows})  # the first sync
 
-    def measured_rebuild(self: Warehouse) -> None:
+    def measured_rebuild(self: Warehouse, *args: Any) -> None:
         """The first sync's rebuild of the derived tables (``warehouse.derived``), measured apart."""
         peaks.setdefault("streaming_peak_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         duckdb_memory(f"before derived ({sampler.phase})")
@@ -161,7 +161,7 @@ def run(url: str, token: str, db: str, fast: str = "") -> None:
 
         self.engine.execute = per_table  # type: ignore[method-assign]
         try:
-            rebuild(self)
+            rebuild(self, *args)
         finally:
             self.engine.execute = execute  # type: ignore[method-assign]
         peaks.setdefault("derived_seconds", time.monotonic() - began)
@@ -189,14 +189,14 @@ def run(url: str, token: str, db: str, fast: str = "") -> None:
     with sampler, TimedClient(url, LongLivedToken(token), options) as client:
         sampler.enter("reference")
         began = time.monotonic()
-        first = sync(wh, client, progress=PhaseProgress())
+        first = sync(wh, client, progress=PhaseProgress(), reconnect=True)  # as `salesscope sync`
         seconds = time.monotonic() - began
         span = stamps[-1] - stamps[0]
         phase_requests = len(stamps)
         statuses = dict(client.stats.by_status)
         retries = client.stats.retries
         sampler.enter("incremental")
-        second = sync(wh, client)
+        second = sync(wh, client, reconnect=True)
     counts = wh.counts()
     wh.close()
     print(json.dumps({

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -48,6 +49,17 @@ def test_probe_sees_a_heavy_import() -> None:
 ])
 def test_sync_modules_import_nothing_heavy(module: str) -> None:
     assert loaded_after(f"import {module}") == []
+
+
+def test_building_the_derived_tables_imports_nothing_heavy(tmp_path: Path) -> None:
+    """A new warehouse's first derived build (every ``salesscope sync`` into a new file does one) imports
+    no pandas: the metrics rebuild imports report modules (``reports.metrics_queries``), and one of them
+    imported Ibis's DuckDB converter, hence pandas (~30 MB RSS of a sync), at module level."""
+    body = f"""
+from salesscope.warehouse.store import Warehouse
+Warehouse.open({str(tmp_path / "w.duckdb")!r}).close()
+"""
+    assert loaded_after(body) == []
 
 
 def test_sync_help_imports_nothing_heavy() -> None:

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,9 @@ from kommo.conftest import TOKEN, client_for
 from kommo.fake_server import FakeKommo
 from kommo.truth import canonical_rows
 from salesscope.connectors.kommo import lean
+from salesscope.connectors.kommo import sync as sync_module
 from salesscope.connectors.kommo.sync import sync
+from salesscope.warehouse.engines import DuckDBEngine
 from salesscope.warehouse.store import Warehouse
 
 
@@ -32,14 +35,14 @@ def test_the_sync_runs_lean_and_gives_the_settings_back(fake: FakeKommo, tmp_pat
     seen: list[tuple[str, int]] = []
     refresh = Warehouse.refresh_derived
 
-    def spying(self: Warehouse) -> None:
+    def spying(self: Warehouse, *args: Any) -> None:
         seen.append(_settings(self))
-        refresh(self)
+        refresh(self, *args)
 
     monkeypatch.setattr(Warehouse, "refresh_derived", spying)
     with client_for(fake) as client:
         sync(wh, client)
-    assert seen == [("122.0 MiB", 1)]  # 128 MB = 128,000,000 bytes
+    assert seen == [("45.7 MiB", 1)]  # 48 MB = 48,000,000 bytes
     assert _settings(wh)[1] == before[1] and _settings(wh)[0][-3:] == before[0][-3:]
     wh.close()
 
@@ -58,6 +61,91 @@ def test_out_of_memory_resumes_without_the_limit_and_loses_nothing(
     assert canonical_rows(starved) == canonical_rows(clean)
     clean.close()
     starved.close()
+
+
+def test_releasing_memory_every_page_loses_nothing(fake: FakeKommo, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lean sync reopens its DuckDB connection every ``RELEASE_PAGES`` pages (memory DuckDB keeps per
+    upsert); reopening after every page ends with the data of a sync that never does, the lean settings
+    set again on the reopened database (the derived rebuild runs under them) and given back after."""
+    plain = Warehouse.open(tmp_path / "plain.duckdb")
+    with client_for(fake) as client:
+        sync(plain, client, lean=False)
+    monkeypatch.setattr(sync_module, "RELEASE_PAGES", 1)
+    reopened: list[int] = []
+    reconnect, refresh = Warehouse.reconnect, Warehouse.refresh_derived
+    seen: list[tuple[str, int]] = []
+
+    def counting(self: Warehouse) -> None:
+        reconnect(self)
+        reopened.append(1)
+
+    def spying(self: Warehouse, *args: Any) -> None:
+        seen.append(_settings(self))
+        refresh(self, *args)
+
+    wh = Warehouse.open(tmp_path / "w.duckdb")
+    monkeypatch.setattr(Warehouse, "reconnect", counting)
+    monkeypatch.setattr(Warehouse, "refresh_derived", spying)
+    before = _settings(wh)
+    with client_for(fake) as client:
+        sync(wh, client, reconnect=True)
+    assert len(reopened) > 10
+    assert seen == [("45.7 MiB", 1)]
+    assert canonical_rows(wh) == canonical_rows(plain)
+    assert _settings(wh)[1] == before[1] and _settings(wh)[0][-3:] == before[0][-3:]
+    assert wh.counts()["deals"] > 500
+    plain.close()
+    wh.close()
+
+
+def test_the_rebuild_returns_memory_after_each_statement(fake: FakeKommo, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lean sync purges DuckDB's and malloc's freed pages after every statement of the derived
+    rebuild (``LeanDuckDB.statement_done``), inside its one transaction: the same tables as a plain
+    sync's; a sync that is not lean (a server's) leaves its statements alone."""
+    plain = Warehouse.open(tmp_path / "plain.duckdb")
+    with client_for(fake) as client:
+        sync(plain, client, lean=False)
+    statements: list[str] = []
+    trims: list[int] = []
+    execute, trim = DuckDBEngine.execute, lean.trim_malloc
+
+    def counting_execute(self: DuckDBEngine, sql: str) -> None:
+        statements.append(sql)
+        execute(self, sql)
+
+    def counting_trim() -> None:
+        trims.append(len(statements))
+        trim()
+
+    def rebuild(self: Warehouse, *args: Any) -> None:
+        statements.clear()
+        trims.clear()
+        refresh(self, *args)
+        rebuilt.append((list(statements), list(trims)))
+
+    rebuilt: list[tuple[list[str], list[int]]] = []
+    refresh = Warehouse.refresh_derived
+    monkeypatch.setattr(DuckDBEngine, "execute", counting_execute)
+    monkeypatch.setattr(lean, "trim_malloc", counting_trim)
+    monkeypatch.setattr(Warehouse, "refresh_derived", rebuild)
+    wh = Warehouse.open(tmp_path / "w.duckdb")
+    rebuilt.clear()  # the empty warehouse's first build, outside a sync
+    with client_for(fake) as client:
+        sync(wh, client)
+    (done, trimmed), = rebuilt
+    created = [sql for sql in done if sql.split()[:2] == ["CREATE", "TABLE"]]
+    assert len(created) > 10
+    # after each statement but BEGIN (the wrapped engine sees the statements inside the transaction)
+    assert trimmed == list(range(2, len(done)))
+    assert canonical_rows(wh) == canonical_rows(plain)
+    assert plain.counts() == wh.counts()
+    with client_for(fake) as client:
+        sync(plain, client, lean=False)
+    assert rebuilt[-1][1] == []
+    plain.close()
+    wh.close()
 
 
 SYNC_AND_REPORT = """

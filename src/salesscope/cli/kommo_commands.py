@@ -204,7 +204,7 @@ def sync_command(
     try:
         with client, open_for_writing(db) as wh, _progress() as bar:
             report = sync(wh, client, full=full, progress=RichProgress(bar, client),
-                          overlap_s=connection.overlap_s, web_root=connection.web_root)
+                          overlap_s=connection.overlap_s, web_root=connection.web_root, reconnect=True)
     except KommoError as exc:
         fail(f"{exc} (the sync resumes from its last page next time)", 1)
     _summary(report, client)

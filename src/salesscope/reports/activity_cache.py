@@ -28,7 +28,6 @@ from weakref import WeakKeyDictionary
 
 import ibis.expr.types as ir
 import pyarrow as pa
-from ibis.backends.duckdb.converter import DuckDBPyArrowData
 
 from salesscope.reports.filters import Scope
 from salesscope.warehouse.store import Warehouse
@@ -109,5 +108,9 @@ def compiled_arrow(wh: Warehouse, key: Hashable, build: Callable[[], ir.Table]) 
                     del compiled[old]
             compiled[key] = found
     sql, schema = found
+    # Imported here: the converter imports pandas (~50 MB), and the derived rebuild of a sync
+    # imports this module (through reports.metrics_queries) without running a report.
+    from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
     result: pa.Table = DuckDBPyArrowData.convert_table(backend.con.sql(sql).to_arrow_table(), schema)
     return result

@@ -6,12 +6,14 @@ counts here are the same (``activity_call_counts``), grouped differently.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
+from salesscope.reports.activity_cache import compiled_arrow
 from salesscope.reports.activity_call_counts import counted
 from salesscope.reports.activity_people import person_name
 from salesscope.reports.events import crm_link, parse_limit
@@ -62,11 +64,12 @@ _LIST_READ = ("id", "at_local", "author_id", "direction", "status", "answered", 
               "deal_id", "deal_name", "contact_id", "contact_name", "recording_url")
 
 
-def hour_rows(metrics: dict[str, ir.Scalar], t: ir.Table, drill_of: Callable[[int, int], str | None],
+def hour_rows(grouped: pa.Table, drill_of: Callable[[int, int], str | None],
               drill_column: ColumnSpec) -> tuple[Sequence[ColumnSpec], list[dict[str, Any]]]:
-    """Every weekday × every hour with a call, zeros included: one grouped scan. Each cell's
-    ``drill`` is ``drill_of(weekday, hour)``, described by ``drill_column``."""
-    table = t.group_by(["weekday", "hour"]).aggregate(**metrics).to_pyarrow().to_pylist()
+    """Every weekday × every hour with a call, zeros included, from the calls counted per
+    (weekday, hour) in ``grouped`` (one grouped scan). Each cell's ``drill`` is
+    ``drill_of(weekday, hour)``, described by ``drill_column``."""
+    table = grouped.to_pylist()
     found = {(r["weekday"], r["hour"]): counted(r) for r in table}
     hours = sorted({h for _, h in found})
     empty = counted({})
@@ -79,14 +82,19 @@ def hour_rows(metrics: dict[str, ir.Scalar], t: ir.Table, drill_of: Callable[[in
     return (*HOUR_COLUMNS, drill_column), rows
 
 
-def list_columns(wh: Warehouse, scope: Scope, t: ir.Table, min_duration: int, limit: int
-                 ) -> dict[str, Any]:
-    """The calls themselves, newest first (the ``limit`` newest when given), column by column."""
+def list_columns(wh: Warehouse, scope: Scope, calls: Callable[[], ir.Table], key: Hashable,
+                 min_duration: int, limit: int) -> dict[str, Any]:
+    """The calls themselves, newest first (the ``limit`` newest when given), column by column.
+
+    ``calls()`` builds the listed calls' table; ``key`` names what it depends on, so that its
+    SQL is compiled once (``compiled_arrow``)."""
     limit = parse_limit(limit)
-    t = t.order_by([ibis.desc("at"), ibis.desc("id")]).select(*_LIST_READ)
-    if limit:
-        t = t.limit(limit)
-    found = t.to_pyarrow()
+
+    def listed() -> ir.Table:
+        t = calls().order_by([ibis.desc("at"), ibis.desc("id")]).select(*_LIST_READ)
+        return t.limit(limit) if limit else t
+
+    found = compiled_arrow(wh, ("calls list", key, limit), listed)
     account = wh.account()
     base = account.base_url.rstrip("/") if account and account.base_url else None
     deals, contacts = found["deal_id"].to_pylist(), found["contact_id"].to_pylist()

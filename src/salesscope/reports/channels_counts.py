@@ -57,7 +57,7 @@ def attributed(wh: Warehouse, level: str, touch: str, within: Mapping[str, str])
     for i, value in enumerate(within.values()):
         tagged = tagged.filter(tagged[f"within_{i}"] == value)
     tagged = tagged.select(attributed_id=tagged.id, channel=tagged.channel)
-    progress = wh.table("deal_progress")
+    progress = wh.table("deal_progress").drop("channel")  # the deal's own; this is the touch's
     joined = progress.join(tagged, progress.deal_id == tagged.attributed_id)
     return joined.drop("attributed_id")
 

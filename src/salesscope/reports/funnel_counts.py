@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from salesscope.reports.activity_cache import compiled_arrow, scope_key
 from salesscope.reports.filters import Scope, deal_filter
+from salesscope.warehouse.derived_funnel import FUNNEL_PROGRESS
 from salesscope.warehouse.store import Warehouse
 
 SEGMENT_COLUMN = {"manager": "owner_id", "team": "owner_id", "source": "source"}
@@ -66,12 +69,30 @@ def cohort_counts(wh: Warehouse, scope: Scope, by: str | None) -> CohortCounts:
     A deal reached a stage when it is won, or when the furthest open stage it was ever in is this
     one or later (so skipped stages count); it was lost at the open stage it was in last.
     """
-    cohort = deal_filter(wh.table("deal_progress"), scope)
     segment = SEGMENT_COLUMN.get(by or "")
-    keys = ["pipeline_id", "max_open_sort", "outcome", "last_open_stage_id"]
-    progress = cohort.group_by([*keys, *([segment] if segment else [])]).aggregate(
-        deals=cohort.count(), amount=cohort.amount.sum()
-    ).to_pyarrow()
+    keys = ["pipeline_id", "max_open_sort", "outcome", "last_open_stage_id",
+            *([segment] if segment else [])]
+
+    def build() -> ir.Table:
+        cohort = deal_filter(wh.table("deal_progress"), scope)
+        return cohort.group_by(keys).aggregate(deals=cohort.count(), amount=cohort.amount.sum())
+
+    def build_all_time() -> ir.Table:
+        # Every deal not deleted, already collapsed per owner at load time: re-grouping its
+        # ~15k rows costs ~1 ms against ~15 ms for grouping the million deals.
+        cells = wh.table(FUNNEL_PROGRESS)
+        if scope.pipeline_ids is not None:
+            cells = cells.filter(cells.pipeline_id.isin(scope.pipeline_ids))
+        if scope.owner_ids is not None:
+            cells = cells.filter(cells.owner_id.isin(scope.owner_ids))
+        return cells.group_by(keys).aggregate(deals=cells.deals.sum(), amount=cells.amount.sum())
+
+    if (scope.start_utc is None and scope.end_utc is None and not scope.sources
+            and not scope.tags and segment != "source"):
+        progress = compiled_arrow(wh, ("funnel:all_time", segment, scope_key(scope)),
+                                  build_all_time)
+    else:
+        progress = compiled_arrow(wh, ("funnel", segment, scope_key(scope)), build)
     return _per_stage(progress, stages_by_pipeline(wh), segment)
 
 
@@ -79,7 +100,7 @@ def _per_stage(progress: pa.Table, stages: dict[int, list[Stage]], segment: str 
     """Spread the collapsed cohort over each pipeline's stages, with vectorised Arrow masks.
 
     ``progress`` has one row per distinct (pipeline, segment, progress): a few hundred rows for a
-    team, tens of thousands for hundreds of managers, never one per deal.
+    team or a source, never one per deal (``--by manager`` counts in ``funnel_manager_counts``).
     """
     won = pc.equal(progress["outcome"], "won")
     lost = pc.equal(progress["outcome"], "lost")

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from salesscope.reports import metrics_queries as q
 from salesscope.reports.filters import Filters, resolve
 from salesscope.reports.metrics import CATALOGUE, CURRENCY, Metric
 from salesscope.reports.metrics_deals import Value, closed_values, cohort_values, repeat_buyers
-from salesscope.reports.metrics_timing import first_contact_values, stage_time_values
+from salesscope.reports.metrics_timing import (
+    first_contact_values,
+    stage_time_values,
+    stored_hours_current,
+)
 from salesscope.reports.result import ColumnSpec, ReportResult
 from salesscope.reports.spec import ReportSpec
 from salesscope.warehouse.store import Warehouse
@@ -43,10 +48,12 @@ _COLUMNS = (
 def metrics(wh: Warehouse, filters: Filters) -> ReportResult:
     """Every catalogue metric computed for the filters (grouped by nothing)."""
     scope = resolve(wh, filters)
-    values: dict[str, list[Value]] = {}
-    for compute in (cohort_values, closed_values, first_contact_values, stage_time_values,
-                    repeat_buyers):
-        values.update(compute(wh, scope))
+    parts = q.fetch(wh, scope, q.builds(wh, scope, stored_hours_current(wh, scope)))
+    values: dict[str, list[Value]] = {
+        **cohort_values(wh, parts), **closed_values(parts),
+        **first_contact_values(wh, scope, parts), **stage_time_values(wh, scope, parts),
+        **repeat_buyers(parts),
+    }
     rows = [_row(m, v, scope.currency) for m in CATALOGUE for v in values[m.name]]
     return ReportResult.from_rows(NAME, TITLE, _COLUMNS, rows, filters.describe(), wh.data_as_of())
 

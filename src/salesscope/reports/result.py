@@ -25,6 +25,11 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
+def arrow_type(column_type: ColumnType) -> pa.DataType:
+    """The Arrow type a column of ``column_type`` is stored as (for results built by column)."""
+    return _ARROW_TYPES[column_type]
+
+
 @dataclass(frozen=True)
 class ColumnSpec:
     """One output column: name, what to call it, its type and unit, and what it means."""

@@ -13,6 +13,9 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+
 from salesscope import settings
 from salesscope.reports import activity_drill, drill, summary_stages
 from salesscope.reports.activity_cache import per_catalog
@@ -22,8 +25,8 @@ from salesscope.reports.filters import Filters, Scope, resolve
 from salesscope.reports.metrics import metric
 from salesscope.reports.result import ColumnSpec, ReportResult
 from salesscope.reports.spec import ReportOption, ReportSpec
-from salesscope.reports.summary_counts import OwnerNumbers, owner_numbers
-from salesscope.reports.summary_history import open_by_week, week_ends
+from salesscope.reports.summary_counts import ZERO_NUMBERS, OwnerNumbers, owner_numbers
+from salesscope.reports.summary_history import open_series, week_ends
 from salesscope.warehouse.store import Warehouse
 
 NAME = "summary"
@@ -146,10 +149,10 @@ def summary(wh: Warehouse, filters: Filters) -> ReportResult:
         # As of the data, the query reads the moment itself: its SQL survives a sync (see owner_numbers).
         numbers = owner_numbers(wh, scope, None if as_of is not None else now)
         listed = _listed(scope, numbers)
-        if filters.by == "team":
-            cols, rows = _team_columns(scope.currency, limit), _team_rows(scope, listed, numbers, limit)
-        else:
-            cols, rows = _manager_columns(scope.currency, limit), _manager_rows(scope, listed, numbers, limit)
+        if filters.by != "team":  # ~500 rows at 486 users: column by column, no row dicts
+            return from_columns(NAME, TITLE, _manager_columns(scope.currency, limit),
+                                _manager_values(scope, listed, numbers, limit), described, as_of)
+        cols, rows = _team_columns(scope.currency, limit), _team_rows(scope, listed, numbers, limit)
     return ReportResult.from_rows(NAME, TITLE, cols, rows, described, wh.data_as_of())
 
 
@@ -187,24 +190,44 @@ def _numbers(n: OwnerNumbers) -> dict[str, Any]:
     }
 
 
-def _manager_rows(scope: Scope, listed: list[int | None], numbers: dict[Any, OwnerNumbers],
-                  limit: int) -> list[dict[str, Any]]:
-    rows = []
-    # Written once, not per manager: hundreds of managers at 1M deals.
-    drills = activity_drill.manager_queries(_base(scope), listed)
-    for owner, query in zip(listed, drills, strict=True):
-        n = numbers.get(owner, OwnerNumbers())
-        person = scope.people.get(owner) if owner is not None else None
-        row = {"manager": _name(scope, owner), "manager_id": owner,
-               "team": person.team if person else None, "row_kind": "manager", **_numbers(n)}
-        row["load"] = n.open_deals / limit
-        row["overloaded"] = n.open_deals > limit
-        row["drill"] = query
-        rows.append(row)
-    all_of = OwnerNumbers.total(numbers.get(o) for o in listed)
-    rows.append({"manager": TOTAL, "manager_id": None, "team": None, "row_kind": "total",
-                 **_numbers(all_of), "overloaded": None, "drill": drill.query(_base(scope))})
-    return rows
+def _number_values(parts: list[OwnerNumbers]) -> dict[str, list[Any]]:
+    """``_numbers`` of each of ``parts``, column by column."""
+    won = [n.won for n in parts]
+    closed = [n.won + n.lost for n in parts]
+    won_amount = [n.won_amount for n in parts]
+    return {
+        "deals_created": [n.deals_created for n in parts], "won": won,
+        "won_amount": [float(a) for a in won_amount], "lost": [n.lost for n in parts],
+        "lost_amount": [float(n.lost_amount) for n in parts],
+        "win_rate": [w / c if c else None for w, c in zip(won, closed, strict=True)],
+        "average_check": [float(round(a / w, 2)) if w else None
+                          for a, w in zip(won_amount, won, strict=True)],
+        "open_deals": [n.open_deals for n in parts],
+        "open_amount": [float(n.open_amount) for n in parts], "load": [None] * len(parts),
+        "contacts_created": [n.contacts_created for n in parts],
+        "tasks_open": [n.tasks_open for n in parts],
+        "tasks_overdue": [n.tasks_overdue for n in parts],
+        "tasks_completed": [n.tasks_completed for n in parts],
+    }
+
+
+def _manager_values(scope: Scope, listed: list[int | None], numbers: dict[Any, OwnerNumbers],
+                    limit: int) -> dict[str, list[Any]]:
+    """Per manager, then the total row, column by column: the values ``_numbers`` gives a row,
+    without a dict per row (~1.5 ms less at 487 managers)."""
+    parts = [numbers.get(owner, ZERO_NUMBERS) for owner in listed]
+    people = [scope.people.get(owner) if owner is not None else None for owner in listed]
+    values: dict[str, list[Any]] = {
+        "manager": [*(_name(scope, owner) for owner in listed), TOTAL],
+        "manager_id": [*listed, None],
+        "team": [*(person.team if person else None for person in people), None],
+        "row_kind": [*(["manager"] * len(listed)), "total"],
+        **_number_values([*parts, OwnerNumbers.total(parts)]),
+    }
+    values["load"] = [*(n.open_deals / limit for n in parts), None]
+    values["overloaded"] = [*(n.open_deals > limit for n in parts), None]
+    values["drill"] = [*activity_drill.manager_queries(_base(scope), listed), drill.query(_base(scope))]
+    return values
 
 
 def _team_rows(scope: Scope, listed: list[int | None], numbers: dict[Any, OwnerNumbers],
@@ -232,34 +255,43 @@ def _team_rows(scope: Scope, listed: list[int | None], numbers: dict[Any, OwnerN
     return rows
 
 
-def _week_rows(wh: Warehouse, scope: Scope, limit: int, now: dt.datetime) -> dict[str, list[Any]]:
+def _week_rows(wh: Warehouse, scope: Scope, limit: int, now: dt.datetime) -> dict[str, Any]:
+    """The --by week columns, built as arrays: 17k cells at 486 managers and 35 weeks, where a
+    Python object per cell cost 10 ms."""
     ends = week_ends(wh, scope, now)
-    series = open_by_week(wh, scope, ends)
+    series = open_series(wh, scope, ends)
+    row_of = {owner: i for i, owner in enumerate(series.owners)}
     allowed = set(scope.owner_ids) if scope.owner_ids is not None else None
     owners = {p.id for p in scope.people.values() if p.active and (allowed is None or p.id in allowed)}
-    owners |= {o for o, s in series.items() if any(d for d, _ in s)}
+    owners |= {o for o, i in row_of.items() if series.deals[i].any()}
     ordered = sorted(owners, key=lambda o: (o is None, _name(scope, o)))
+    k = len(ends)
+    deals = np.zeros((len(ordered), k), dtype=np.int64)
+    amount = np.zeros((len(ordered), k), dtype=np.float64)
+    found = [(i, row_of[o]) for i, o in enumerate(ordered) if o in row_of]
+    if found:
+        mine, theirs = (list(side) for side in zip(*found, strict=True))
+        deals[mine], amount[mine] = series.deals[theirs], series.amount[theirs]
+    people = [scope.people.get(o) if o is not None else None for o in ordered]
+    each_owner = np.repeat(np.arange(len(ordered)), k)  # row r is owner r // k, week r % k
+    each_week = np.tile(np.arange(k), len(ordered))
     # One drill prefix per manager; the week end is its last key (as drill.query writes it).
     prefixes = activity_drill.manager_queries(replace(_base(scope), period=None), ordered)
-    weeks = [end.label for end in ends]
-    sundays = [end.sunday.isoformat() for end in ends]
-    columns: dict[str, list[Any]] = {c.name: [] for c in _week_columns("", limit)}
-    for owner, prefix in zip(ordered, prefixes, strict=True):
-        person = scope.people.get(owner) if owner is not None else None
-        counts = series.get(owner) or [(0, 0.0)] * len(ends)
-        deals = [d for d, _ in counts]
-        columns["manager"] += [_name(scope, owner)] * len(ends)
-        columns["manager_id"] += [owner] * len(ends)
-        columns["team"] += [person.team if person else None] * len(ends)
-        columns["week"] += weeks
-        columns["week_end"] += sundays
-        columns["open_deals"] += deals
-        columns["open_amount"] += [a for _, a in counts]
-        columns["load"] += [d / limit for d in deals]
-        columns["overloaded"] += [d > limit for d in deals]
-        columns["drill"] += ([f"{prefix}&open_at={sunday}" for sunday in sundays] if prefix is not None
-                             else [None] * len(ends))
-    return columns
+    open_at = [f"&open_at={end.sunday.isoformat()}" for end in ends]
+    flat = deals.ravel()
+    return {
+        "manager": pa.array([_name(scope, o) for o in ordered], pa.string()).take(each_owner),
+        "manager_id": pa.array(ordered, pa.int64()).take(each_owner),
+        "team": pa.array([p.team if p else None for p in people], pa.string()).take(each_owner),
+        "week": pa.array([end.label for end in ends], pa.string()).take(each_week),
+        "week_end": pa.array([end.sunday.isoformat() for end in ends], pa.string()).take(each_week),
+        "open_deals": pa.array(flat),
+        "open_amount": pa.array(amount.ravel()),
+        "load": pa.array(flat / limit),
+        "overloaded": pa.array(flat > limit),
+        "drill": [prefix + at if prefix is not None else None
+                  for prefix in prefixes for at in open_at],
+    }
 
 
 SPEC = ReportSpec(

@@ -5,6 +5,11 @@ A deal is open at instant T when it was created before T and not closed before T
 per owner and local week (weeks before the first one collapsed into one bucket); running sums give
 every week end. Deleted deals are left out at every week: the warehouse does not know when they
 were deleted.
+
+The moves are read from ``deal_move_days`` (already summed per local day, owner and pipeline)
+unless a source or tag filter asks for deal-level columns; then every deal's creation and closing
+is bucketed (measured at 1M deals, 35 weeks: 37 -> 12 ms for the query; the rows built as arrays
+instead of a Python object per cell: 10 -> 4 ms).
 """
 
 from __future__ import annotations
@@ -65,40 +70,110 @@ def week_ends(wh: Warehouse, scope: Scope, now_utc: dt.datetime) -> list[WeekEnd
     return ends
 
 
-def open_by_week(
-    wh: Warehouse, scope: Scope, ends: list[WeekEnd]
-) -> dict[Any, list[tuple[int, float]]]:
-    """Per owner, (open deals, open amount) at each of ``ends`` (consecutive weeks)."""
+def open_series(wh: Warehouse, scope: Scope, ends: list[WeekEnd]) -> WeekSeries:
+    """Per owner, open deals and open amount at each of ``ends`` (consecutive weeks)."""
     if not ends:
-        return {}
+        return WeekSeries([], np.zeros((0, 0), dtype=np.int64), np.zeros((0, 0)))
     first_monday = ends[0].next_monday - dt.timedelta(days=7)
     start = utc_of_local(first_monday, scope.timezone)
     end = utc_of_local(ends[-1].next_monday, scope.timezone)
     k = len(ends)
-    t = deal_filter(wh.table("deal_progress"), undated(scope))
 
-    def weekly(column: str, sign: int) -> Any:
-        dated = t.filter(t[column].notnull())
-        at = dated[column]
-        inside = local_week_index(at, scope.timezone, first_monday, start - _DAY, end + _DAY)
-        week = ibis.cases((at < start, -1), (at >= end, k), else_=inside)
-        return dated.select(owner_id=dated.owner_id, week=week, sign=ibis.literal(sign),
-                            amount=dated.amount)
+    def moves(table: str, column: str, sign: int) -> list[ir.Table]:
+        """A table's moves (+1 created, -1 closed) at ``column`` per owner: those before the first
+        week in one bucket (-1: a plain count, no time-zone arithmetic), then per week; moves at
+        or after the last week end change none and are not read."""
+        t = deal_filter(wh.table(table), undated(scope))
+        at = t[column]
+        before = t.filter(at < start)
+        before = before.group_by("owner_id").aggregate(
+            week=ibis.literal(-1, "int16"), sign=ibis.literal(sign, "int64"),
+            deals=before.count(), amount=before.amount.sum().cast("float64"))
+        inside = t.filter(at >= start, at < end)
+        # A small week type: a narrower grouping key (measured 10 -> 7.6 ms over 550k deals).
+        inside = inside.select("owner_id", "amount", week=local_week_index(
+            inside[column], scope.timezone, first_monday, start - _DAY, end + _DAY).cast("int16"))
+        inside = inside.group_by(["owner_id", "week"]).aggregate(
+            sign=ibis.literal(sign, "int64"), deals=inside.count(),
+            amount=inside.amount.sum().cast("float64"))
+        return [before, inside]
 
     def counts() -> ir.Table:
-        moves = weekly("created_at", 1).union(weekly("closed_at", -1))
-        return moves.group_by(["owner_id", "week", "sign"]).aggregate(
-            deals=moves.count(), amount=moves.amount.sum().cast("float64"))
+        # Aggregated per part, then unioned: grouping each part by owner (and week) alone is
+        # cheaper than one grouping of every move by owner, week and sign. A deal is open or
+        # closed (warehouse.derived_open): closings read closed_deals, stored by closed_at.
+        return ibis.union(*moves("deal_progress", "created_at", 1),
+                          *moves("closed_deals", "closed_at", -1),
+                          *moves("open_deals", "closed_at", -1))
 
-    counted = compiled_arrow(wh, ("summary weeks", scope_key(scope), scope.timezone, first_monday, k), counts)
+    def by_day() -> ir.Table:
+        # Without a source or tag filter, the moves summed per local day (derived_days) give the
+        # same sums in a quarter of the rows, with no time-zone arithmetic per deal.
+        t = wh.table("deal_move_days")
+        if scope.pipeline_ids is not None:
+            t = t.filter(t.pipeline_id.isin(scope.pipeline_ids))
+        if scope.owner_ids is not None:
+            t = t.filter(t.owner_id.isin(scope.owner_ids))
+        before = t.filter(t.day < first_monday)
+        before = before.group_by(["owner_id", "sign"]).aggregate(
+            week=ibis.literal(-1, "int16"), deals=before.deals.sum(),
+            amount=before.amount.sum().cast("float64"))
+        inside = t.filter(t.day >= first_monday, t.day < first_monday + dt.timedelta(days=7 * k))
+        inside = inside.select("owner_id", "sign", "deals", "amount",
+                               week=_week_of_day(wh, inside.day, first_monday))
+        inside = inside.group_by(["owner_id", "week", "sign"]).aggregate(
+            deals=inside.deals.sum(), amount=inside.amount.sum().cast("float64"))
+        cols = ["owner_id", "week", "sign", "deals", "amount"]
+        return ibis.union(before.select(*cols), inside.select(*cols))
+
+    if not scope.sources and not scope.tags:
+        counted = compiled_arrow(wh, ("summary weeks by day", scope_key(scope), first_monday, k),
+                                 by_day)
+    else:
+        counted = compiled_arrow(
+            wh, ("summary weeks", scope_key(scope), scope.timezone, first_monday, k), counts)
     return _running_totals(counted, k)
 
 
 _DAY = dt.timedelta(days=1)
+_EPOCH = dt.date(1970, 1, 1)
+
+
+@ibis.udf.scalar.builtin(name="subtract")  # type: ignore[untyped-decorator]
+def _days_between(later: dt.date, earlier: dt.date) -> int:  # type: ignore[empty-body]
+    """DuckDB's ``later - earlier`` on dates: whole days, as an integer."""
+
+
+@ibis.udf.scalar.builtin(name="divide")  # type: ignore[untyped-decorator]
+def _int_divide(dividend: int, divisor: int) -> int:  # type: ignore[empty-body]
+    """DuckDB's ``dividend // divisor`` on integers (truncating: exact for dividends >= 0)."""
+
+
+def _week_of_day(wh: Warehouse, day: ir.DateValue, first_monday: dt.date) -> ir.IntegerValue:
+    """The week index of a local day on or after ``first_monday`` (0: its week), as int16.
+
+    Ibis compiles ``epoch_days() // 7`` to ``FLOOR(DATE_DIFF(...) / 7)``, floating-point per row;
+    on DuckDB the integer ``(day - first_monday) // 7`` reads the same weeks ~5 ms faster over
+    the 350k day rows of eight months (measured: 15.4 -> 10.1 ms for the query). Other engines
+    keep the portable form (PostgreSQL divides integers as integers anyway)."""
+    if wh.backend.name == "duckdb":
+        return _int_divide(_days_between(day, ibis.literal(first_monday)), 7).cast("int16")
+    return ((day.epoch_days() - (first_monday - _EPOCH).days) // 7).cast("int16")
 _NO_OWNER = -(2**62)
 
 
-def _running_totals(counted: pa.Table, k: int) -> dict[Any, list[tuple[int, float]]]:
+@dataclass(frozen=True)
+class WeekSeries:
+    """Open deals and their amount at each week end, a row per owner (``owners``, None: no
+    owner) and a column per week end: arrays, so thousands of cells become columns without a
+    Python object each."""
+
+    owners: list[Any]
+    deals: np.ndarray
+    amount: np.ndarray
+
+
+def _running_totals(counted: pa.Table, k: int) -> WeekSeries:
     """Open deals at each week end ``j`` (1..k): the moves of weeks 0..j-1 and of every week
     before week 0 (bucket -1); moves of week k (and later) happen after the last week end."""
     owners = np.asarray(counted["owner_id"].fill_null(_NO_OWNER).to_numpy(), dtype=np.int64)
@@ -113,10 +188,15 @@ def _running_totals(counted: pa.Table, k: int) -> dict[Any, list[tuple[int, floa
     money_cells = np.zeros((len(ids), k + 1), dtype=np.float64)
     np.add.at(count_cells, (row, week[keep] + 1), deals[keep])
     np.add.at(money_cells, (row, week[keep] + 1), amount[keep])
-    open_deals = np.cumsum(count_cells, axis=1)[:, 1:]
-    open_amount = np.round(np.cumsum(money_cells, axis=1)[:, 1:], 2)
-    return {
-        (None if owner == _NO_OWNER else int(owner)):
-            list(zip(open_deals[i].tolist(), open_amount[i].tolist(), strict=True))
-        for i, owner in enumerate(ids.tolist())
-    }
+    return WeekSeries([None if owner == _NO_OWNER else owner for owner in ids.tolist()],
+                      np.cumsum(count_cells, axis=1)[:, 1:],
+                      np.round(np.cumsum(money_cells, axis=1)[:, 1:], 2))
+
+
+def open_by_week(
+    wh: Warehouse, scope: Scope, ends: list[WeekEnd]
+) -> dict[Any, list[tuple[int, float]]]:
+    """Per owner, (open deals, open amount) at each of ``ends`` (consecutive weeks)."""
+    series = open_series(wh, scope, ends)
+    return {owner: list(zip(series.deals[i].tolist(), series.amount[i].tolist(), strict=True))
+            for i, owner in enumerate(series.owners)}

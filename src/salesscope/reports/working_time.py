@@ -34,8 +34,12 @@ class WorkingDay:
     @classmethod
     def from_settings(cls, wh: Warehouse) -> WorkingDay:
         """The account's working hours (one read of the settings table)."""
-        stored = settings.stored(wh)
+        return cls.from_stored(settings.stored(wh))
 
+    @classmethod
+    def from_stored(cls, stored: dict[str, str]) -> WorkingDay:
+        """The working hours from the settings table's raw values (defaults where unset); the
+        load-time build of ``deal_progress`` reads them on its own connection."""
         def value(name: str) -> dt.time:
             setting, _ = settings.declared(name)
             parsed: dt.time = setting.parse(stored.get(name, setting.default))

@@ -24,16 +24,25 @@ import ibis
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
-from salesscope.warehouse import derived_activity
+from salesscope.reports.attribution import own_channel
+from salesscope.warehouse import (
+    derived_activity,
+    derived_days,
+    derived_funnel,
+    derived_metrics,
+    derived_open,
+    derived_worktime,
+)
 from salesscope.warehouse.engines import Engine
 
 DEAL_PROGRESS = "deal_progress"
 DEAL_STAGE_STAYS = "deal_stage_stays"
 DEAL_CHUNK_ROWS = 100_000
 """About how many deals one statement of the deal_progress build holds (its joins and windows
-carry every stage change and contact of those deals). Measured with ``bench/sync.py --fast`` at
-50k leads in three ranges: 388 MB peak RSS, below the rebuild's later statements (~410 MB), so a
-smaller range would not lower a sync's peak; each range re-reads the won deals for contact wins."""
+carry every stage change and contact of those deals). Measured at 50k leads (one range) under a
+sync's DuckDB limit: 20k-deal ranges peaked no lower (299 against 293 MB RSS for the rebuild, the
+statements fill the limit either way), so a smaller range would not lower a sync's peak; each range
+re-reads the won deals for contact wins."""
 
 CONTACT_KINDS = ("call_out", "message_out", "note")
 """Activity kinds that count as contacting a lead (when done by a person)."""
@@ -58,6 +67,10 @@ DEAL_PROGRESS_COLUMNS = {
     "any pipeline and manager; NULL without a contact or a win.",
     "contact_second_win_at": "The contact's second earliest closed_at among those won deals "
     "(NULL with fewer than two dated): it has two wins closed before T iff this is before T.",
+    "first_contact_work_s": "Working seconds from created_at to first_contact_at in the zone and "
+    "working hours recorded in deal_progress_basis (derived_worktime); NULL if never contacted.",
+    "channel": "The deal's own channel (``reports.attribution.own_channel``: trimmed utm_source, "
+    "else trimmed source, else `(none)`), so grouping by channel reads no strings to trim.",
 }
 
 # Every column of deal_stage_stays in order; a warehouse whose table differs is rebuilt on open.
@@ -65,19 +78,20 @@ DEAL_STAGE_STAYS_COLUMNS = {
     "deal_id": "The deal (deals.id).",
     **{name: f"deals.{name}, copied so reports filter without a join." for name in DEAL_FILTER_COLUMNS},
     "stage_id": "The stage the deal left (deal_stage_changes.from_stage_id).",
-    "days": "Calendar days in it: from the deal's previous stage change (its creation, for the "
-    "first) to this one.",
+    "stay_us": "Microseconds in it: from the deal's previous stage change (its creation, for the "
+    "first) to this one. An integer: a median over integers runs twice as fast as over days.",
 }
 
 
-def deal_progress(backend: BaseBackend, created: derived_activity.DayRange = (None, None)) -> ir.Table:
+def deal_progress(backend: BaseBackend, created: derived_activity.DayRange = (None, None),
+                  worktime: derived_worktime.Frame | None = None) -> ir.Table:
     """How far each deal went in its current pipeline, as an Ibis expression.
 
     A deal's first stage is the one it was created in: the ``from_stage_id`` of its earliest
     change, or its current stage when it never moved. Stages of other pipelines (a deal moved
     between pipelines) do not count towards progress in the current one. Only the deals created
     in ``created`` (UTC days, open-ended where None) get rows; their contacts' wins still count
-    every deal.
+    every deal. Working seconds to first contact are measured by ``worktime`` (NULL without).
     """
     every_deal = backend.table("deals")
     deals = _created_within(every_deal, created)
@@ -157,30 +171,36 @@ def deal_progress(backend: BaseBackend, created: derived_activity.DayRange = (No
                                                     order_by=[dated.closed_at, dated.id]))
     second = dated.filter(dated.rn == 1).select(second_contact=dated.contact_id,
                                                  contact_second_win_at=dated.closed_at)
-    wide = (deals.select("id", "contact_id", *DEAL_FILTER_COLUMNS)
+    wide = (deals.select("id", "contact_id", *DEAL_FILTER_COLUMNS,
+                         channel=own_channel(deals, "channel"))
             .join(progress, deals.id == progress.deal_id)
             .left_join(first_touch, deals.id == first_touch.touch_id)
             .left_join(wins, deals.contact_id == wins.win_contact)
             .left_join(second, deals.contact_id == second.second_contact))
-    return wide.select(*DEAL_PROGRESS_COLUMNS).order_by("created_at")
+    work_s = (derived_worktime.work_seconds(wide.created_at, wide.first_contact_at, *worktime)
+              if worktime is not None else ibis.null("int64"))
+    return wide.mutate(first_contact_work_s=work_s).select(*DEAL_PROGRESS_COLUMNS).order_by("created_at")
 
 
 def deal_stage_stays(backend: BaseBackend) -> ir.Table:
-    """Every ended stay of a deal in a stage: the stage it left and the days it spent there.
+    """Every ended stay of a deal in a stage: the stage it left and the microseconds spent there.
 
     A stay starts at the deal's previous change (by time, then id), or at its creation for the
-    first change, and ends at the change that leaves the stage. Rows are stored by stage, then
-    days: a median per stage then runs on presorted runs (measured at 3.2M stays: 0.20 -> 0.12 s;
-    a period filter reads the whole ``created_at`` column, ~20 ms, instead of skipping).
+    first change, and ends at the change that leaves the stage. Rows are stored in the deal's
+    ``created_at`` order, as ``deal_progress``: a period filter then skips whole row groups
+    (measured at 3.2M stays, a month: 13.6 -> 7.4 ms), worth more than the stage order's presorted
+    runs for an all-time median (82 -> 97 ms; all time is stored anyway, ``derived_metrics``).
+    The length is integer microseconds, not fractional days: a month's median per stage took
+    10.9 -> 4.9 ms; both engines' epoch seconds are exact to the microsecond at these magnitudes.
     """
     deals = backend.table("deals")
     changes = backend.table("deal_stage_changes")
     moves = changes.join(deals.select("id", *DEAL_FILTER_COLUMNS), changes.deal_id == deals.id)
     entered = moves.at.lag().over(ibis.window(group_by=moves.deal_id, order_by=[moves.at, moves.id]))
-    days = ((moves.at.epoch_seconds() - ibis.coalesce(entered, moves.created_at).epoch_seconds())
-            / 86400.0).cast("float64")
-    stays = moves.select("deal_id", *DEAL_FILTER_COLUMNS, stage_id=moves.from_stage_id, days=days)
-    return stays.select(*DEAL_STAGE_STAYS_COLUMNS).order_by("stage_id", "days")
+    seconds = moves.at.epoch_seconds() - ibis.coalesce(entered, moves.created_at).epoch_seconds()
+    stay_us = (seconds * 1_000_000).round().cast("int64")
+    stays = moves.select("deal_id", *DEAL_FILTER_COLUMNS, stage_id=moves.from_stage_id, stay_us=stay_us)
+    return stays.select(*DEAL_STAGE_STAYS_COLUMNS).order_by("created_at")
 
 
 def _created_within(deals: ir.Table, created: derived_activity.DayRange) -> ir.Table:
@@ -201,14 +221,18 @@ def _nullable(t: ir.Table) -> ir.Table:
 def current(engine: Engine) -> bool:
     """Whether the deal tables exist with the columns this version builds."""
     for name, columns in ((DEAL_PROGRESS, DEAL_PROGRESS_COLUMNS),
-                          (DEAL_STAGE_STAYS, DEAL_STAGE_STAYS_COLUMNS)):
+                          (DEAL_STAGE_STAYS, DEAL_STAGE_STAYS_COLUMNS),
+                          (derived_worktime.DEAL_PROGRESS_BASIS,
+                           derived_worktime.DEAL_PROGRESS_BASIS_COLUMNS)):
         rows = engine.query(
             "SELECT column_name FROM information_schema.columns WHERE table_name = "
             f"'{name}' AND table_schema = current_schema() ORDER BY ordinal_position"
         )
         if [r[0] for r in rows] != list(columns):
             return False
-    return True
+    return (derived_metrics.current(engine) and derived_open.current(engine)
+            and derived_days.current(engine)
+            and derived_funnel.current(engine))
 
 
 def refresh(engine: Engine, backend: BaseBackend) -> None:
@@ -219,10 +243,20 @@ def refresh(engine: Engine, backend: BaseBackend) -> None:
     """
     engine.execute(f"DROP TABLE IF EXISTS {DEAL_PROGRESS}")
     ranges = derived_activity.day_ranges(engine, ("deals",), "created_at", DEAL_CHUNK_ROWS)
+    worktime = (derived_worktime.current_basis(engine), *derived_worktime.data_range(engine))
+    engine.execute(f"DROP TABLE IF EXISTS {derived_worktime.DEAL_PROGRESS_BASIS}")
+    engine.execute(f"CREATE TABLE {derived_worktime.DEAL_PROGRESS_BASIS} AS "
+                   f"{derived_worktime.basis_sql(*worktime)}")
     for i, created in enumerate(ranges):
-        select = str(ibis.to_sql(deal_progress(backend, created)))
+        select = str(ibis.to_sql(deal_progress(backend, created, worktime)))
         engine.execute(f"{derived_activity.into(DEAL_PROGRESS, first=i == 0)} {select}")
     select = str(ibis.to_sql(deal_stage_stays(backend)))
     engine.execute(f"DROP TABLE IF EXISTS {DEAL_STAGE_STAYS}")
     engine.execute(f"CREATE TABLE {DEAL_STAGE_STAYS} AS {select}")
+    derived_metrics.refresh(engine,  # reads deal_progress and deal_stage_stays
+                            ibis.table(deal_progress(backend, worktime=worktime).schema(), DEAL_PROGRESS),
+                            ibis.table(deal_stage_stays(backend).schema(), DEAL_STAGE_STAYS))
+    derived_open.refresh(engine)  # reads deal_progress
+    derived_funnel.refresh(engine)  # reads deal_progress
+    derived_days.refresh(engine)
     derived_activity.refresh(engine)

@@ -56,7 +56,7 @@ EFFECTIVE_CALL_S = 60
 """The calls report's default --min-duration: call_day_counts counts the calls this long."""
 GAP_MIN_S = 60
 """Gaps of at most this many seconds are not stored: a break is longer than a whole minute."""
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 30_000
 """About how many source rows one statement of the activity_facts and call_facts builds sorts."""
 ZONE_MARGIN = dt.timedelta(days=1)
 """UTC margin around a range of local days: no time zone is a day away from UTC."""

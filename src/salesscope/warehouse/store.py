@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from ibis.backends import BaseBackend
 
 from salesscope import __version__
 from salesscope.warehouse import derived, derived_activity, migrations
+from salesscope.warehouse.after_statement import AfterEachStatement
 from salesscope.warehouse.engines import DuckDBEngine, Engine, PostgresEngine, transaction
 from salesscope.warehouse.schema import TABLES, TABLES_BY_NAME, table
 
@@ -134,6 +135,14 @@ class Warehouse:
     def close(self) -> None:
         self.engine.close()
 
+    def reconnect(self) -> None:
+        """Reopen a DuckDB warehouse's connection (see ``DuckDBEngine.reconnect``); this thread's
+        Ibis backend goes with the old one. Other threads must not be using the warehouse."""
+        if isinstance(self.engine, DuckDBEngine):
+            self._local = threading.local()
+            self.invalidate()
+            self.engine.reconnect()
+
     def __enter__(self) -> Warehouse:
         return self
 
@@ -246,11 +255,15 @@ class Warehouse:
             for name, rows in data.items():
                 self.engine.upsert(name, _last_per_key(name, _conform(name, rows)))
 
-    def refresh_derived(self) -> None:
-        """Rebuild the derived tables (after a load that did not go through ``replace``)."""
+    def refresh_derived(self, after_statement: Callable[[], None] | None = None) -> None:
+        """Rebuild the derived tables (after a load that did not go through ``replace``).
+
+        ``after_statement`` runs after each statement of the rebuild (a lean sync returns freed
+        memory there: ``AfterEachStatement``)."""
         self.invalidate()
+        engine = self.engine if after_statement is None else AfterEachStatement(self.engine, after_statement)
         with transaction(self.engine):
-            derived.refresh(self.engine, self.backend)
+            derived.refresh(engine, self.backend)
         self.invalidate()  # derived tables were recreated: no reader keeps their old schema
 
 
