@@ -12,11 +12,11 @@ import pytest
 
 from salesscope import settings
 from salesscope.reports import drill, registry
-from salesscope.reports.attribution import channel_of, level_name
 from salesscope.reports.deal_list import deal_list
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters
 from salesscope.reports.period import Period
+from salesscope.warehouse.attribution import channel_of, level_name
 from salesscope.warehouse.store import Warehouse
 
 from conftest import WarehouseFactory

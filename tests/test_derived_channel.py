@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 import pyarrow as pa
 import pytest
 
-from salesscope.reports.attribution import own_channel
+from salesscope.warehouse.attribution import own_channel
 from salesscope.warehouse.store import Warehouse
 
 from fixtures.metrics import account

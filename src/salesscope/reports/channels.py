@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 from salesscope import settings
 from salesscope.reports import drill
 from salesscope.reports.activity_cache import per_catalog
-from salesscope.reports.attribution import TOUCHES, level_name
 from salesscope.reports.channels_counts import (
     ChannelNumbers,
     deal_numbers,
@@ -32,6 +31,7 @@ from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters, resolve
 from salesscope.reports.result import ColumnSpec, ReportResult
 from salesscope.reports.spec import ReportOption, ReportSpec
+from salesscope.warehouse.attribution import TOUCHES, level_name
 from salesscope.warehouse.store import Warehouse
 
 NAME = "channels"

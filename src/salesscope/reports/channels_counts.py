@@ -19,9 +19,9 @@ import ibis.expr.types as ir
 
 from salesscope import settings
 from salesscope.reports.activity_cache import per_catalog
-from salesscope.reports.attribution import NONE, channel_of, cleaned, level_name
 from salesscope.reports.filters import Scope, deal_filter
 from salesscope.reports.summary_counts import in_period
+from salesscope.warehouse.attribution import NONE, channel_of, cleaned, level_name
 from salesscope.warehouse.store import Warehouse
 
 ZERO = Decimal(0)

@@ -14,12 +14,12 @@ import ibis
 import ibis.expr.types as ir
 
 from salesscope.reports import channels_counts
-from salesscope.reports.attribution import own_channel
 from salesscope.reports.drill import DealListOptions
 from salesscope.reports.errors import FilterError
 from salesscope.reports.filters import Filters, Scope, deal_filter, resolve
 from salesscope.reports.local_time import local_text, utc_of_local
 from salesscope.reports.result import ColumnSpec, ReportResult
+from salesscope.warehouse.attribution import own_channel
 from salesscope.warehouse.store import Warehouse
 
 NAME = "deals"

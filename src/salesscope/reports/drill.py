@@ -28,7 +28,7 @@ MODES = ("current", "reached", "lost_at")
 _FILTER_KEYS = ("period", "from", "to", "pipeline", "manager", "team", "source", "tag")
 _OPTION_KEYS = ("stage", "reached", "lost_at", "status", "dated", "open_at", "channel", "crm_source",
                 "no_team", "limit")
-# The channels report's attribution: attr_<level>=value (reports.attribution.LEVELS), touch, and
+# The channels report's attribution: attr_<level>=value (warehouse.attribution.LEVELS), touch, and
 # proposal=1 for deals that reached their pipeline's proposal stage.
 ATTRIBUTION_LEVELS = ("channel", "utm_source", "utm_medium", "utm_campaign", "utm_content", "source")
 _ATTRIBUTION_KEYS = (*(f"attr_{level}" for level in ATTRIBUTION_LEVELS), "touch", "proposal")
@@ -51,7 +51,7 @@ class DealListOptions:
       leads per channel); ``crm_source``: exactly this CRM source ("" = none); ``no_team``: the
       owner is in no team.
     - ``attribution``: (level, value) pairs the deal's channel must match, as
-      ``reports.attribution.channel_of`` reads it for ``touch`` (last or first); ``proposal``:
+      ``warehouse.attribution.channel_of`` reads it for ``touch`` (last or first); ``proposal``:
       reached the pipeline's proposal stage (won deals did), as the channels report counts.
     """
 

@@ -8,9 +8,9 @@ spread over the stages by the funnel's own code.
 
 from __future__ import annotations
 
-from salesscope.reports.attribution import own_channel
 from salesscope.reports.filters import Scope, deal_filter
 from salesscope.reports.funnel_counts import CohortCounts, _per_stage, stages_by_pipeline
+from salesscope.warehouse.attribution import own_channel
 from salesscope.warehouse.store import Warehouse
 
 CHANNEL = "channel"

@@ -24,7 +24,6 @@ import ibis
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
-from salesscope.reports.attribution import own_channel
 from salesscope.warehouse import (
     derived_activity,
     derived_days,
@@ -33,6 +32,7 @@ from salesscope.warehouse import (
     derived_open,
     derived_worktime,
 )
+from salesscope.warehouse.attribution import own_channel
 from salesscope.warehouse.engines import Engine
 
 DEAL_PROGRESS = "deal_progress"
@@ -69,7 +69,7 @@ DEAL_PROGRESS_COLUMNS = {
     "(NULL with fewer than two dated): it has two wins closed before T iff this is before T.",
     "first_contact_work_s": "Working seconds from created_at to first_contact_at in the zone and "
     "working hours recorded in deal_progress_basis (derived_worktime); NULL if never contacted.",
-    "channel": "The deal's own channel (``reports.attribution.own_channel``: trimmed utm_source, "
+    "channel": "The deal's own channel (``warehouse.attribution.own_channel``: trimmed utm_source, "
     "else trimmed source, else `(none)`), so grouping by channel reads no strings to trim.",
 }
 

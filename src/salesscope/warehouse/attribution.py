@@ -13,7 +13,8 @@ channel of the earliest deal (by ``created_at``, then id) of the same contact â€
 first brought that person in. A deal without a contact is its own first touch.
 
 Everything here is an Ibis expression, so it runs inside the report's query on DuckDB and
-PostgreSQL alike.
+PostgreSQL alike. It lives with the warehouse, not the reports, because ``deal_progress`` stores
+each deal's own channel at load time (``warehouse.derived``): data flows warehouse â†’ reports.
 """
 
 from __future__ import annotations
