@@ -26,6 +26,7 @@ from ibis.backends import BaseBackend
 
 from salesscope.warehouse import (
     derived_activity,
+    derived_columns,
     derived_days,
     derived_funnel,
     derived_metrics,
@@ -220,18 +221,10 @@ def _nullable(t: ir.Table) -> ir.Table:
 
 def current(engine: Engine) -> bool:
     """Whether the deal tables exist with the columns this version builds."""
-    for name, columns in ((DEAL_PROGRESS, DEAL_PROGRESS_COLUMNS),
-                          (DEAL_STAGE_STAYS, DEAL_STAGE_STAYS_COLUMNS),
-                          (derived_worktime.DEAL_PROGRESS_BASIS,
-                           derived_worktime.DEAL_PROGRESS_BASIS_COLUMNS)):
-        rows = engine.query(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = "
-            f"'{name}' AND table_schema = current_schema() ORDER BY ordinal_position"
-        )
-        if [r[0] for r in rows] != list(columns):
-            return False
-    return (derived_metrics.current(engine) and derived_open.current(engine)
-            and derived_days.current(engine)
+    mine = {DEAL_PROGRESS: DEAL_PROGRESS_COLUMNS, DEAL_STAGE_STAYS: DEAL_STAGE_STAYS_COLUMNS,
+            derived_worktime.DEAL_PROGRESS_BASIS: derived_worktime.DEAL_PROGRESS_BASIS_COLUMNS}
+    return (derived_columns.have_columns(engine, mine) and derived_metrics.current(engine)
+            and derived_open.current(engine) and derived_days.current(engine)
             and derived_funnel.current(engine))
 
 

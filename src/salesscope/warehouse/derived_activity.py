@@ -44,6 +44,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from salesscope.warehouse import derived_columns
 from salesscope.warehouse.engines import Engine
 
 ACTIVITY_FACTS = "activity_facts"
@@ -355,19 +356,9 @@ def refresh(engine: Engine) -> None:
     engine.execute(_ACTIVITY_DAY_COUNTS_SQL)
     engine.execute(_ACTIVITY_GAPS_SQL)
     engine.execute(_CALL_DAY_COUNTS_SQL)
-    if engine.name == "postgres":
-        # PostgreSQL has no zone maps: a BRIN index on the stored order plays their part.
-        for name in TABLE_COLUMNS:
-            engine.execute(f"CREATE INDEX {name}_day ON {name} USING brin (day)")
+    derived_columns.index_days(engine, TABLE_COLUMNS)
 
 
 def current(engine: Engine) -> bool:
     """Whether the activity tables exist with the columns this version builds."""
-    for name, columns in TABLE_COLUMNS.items():
-        rows = engine.query(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = "
-            f"'{name}' AND table_schema = current_schema() ORDER BY ordinal_position"
-        )
-        if [r[0] for r in rows] != list(columns):
-            return False
-    return True
+    return derived_columns.have_columns(engine, TABLE_COLUMNS)

@@ -19,6 +19,7 @@ runs. A report with a source or tag filter still reads the deals one by one.
 
 from __future__ import annotations
 
+from salesscope.warehouse import derived_columns
 from salesscope.warehouse.derived_activity import local_time_sql
 from salesscope.warehouse.engines import Engine
 
@@ -86,19 +87,9 @@ def refresh(engine: Engine) -> None:
     engine.execute(_per_day(engine, TASK_DONE_DAYS, "tasks", "completed_at", "tasks",
                             "NOT x.deleted AND x.completed_at IS NOT NULL"))
     engine.execute(_moves(engine))
-    if engine.name == "postgres":
-        # PostgreSQL has no zone maps: a BRIN index on the stored order plays their part.
-        for name in TABLE_COLUMNS:
-            engine.execute(f"CREATE INDEX {name}_day ON {name} USING brin (day)")
+    derived_columns.index_days(engine, TABLE_COLUMNS)
 
 
 def current(engine: Engine) -> bool:
     """Whether the tables exist with the columns this version builds."""
-    for name, columns in TABLE_COLUMNS.items():
-        rows = engine.query(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = "
-            f"'{name}' AND table_schema = current_schema() ORDER BY ordinal_position"
-        )
-        if [r[0] for r in rows] != list(columns):
-            return False
-    return True
+    return derived_columns.have_columns(engine, TABLE_COLUMNS)

@@ -17,6 +17,7 @@ A period, a source or a tag filter needs the deals themselves; the funnel then g
 
 from __future__ import annotations
 
+from salesscope.warehouse import derived_columns
 from salesscope.warehouse.engines import Engine
 
 FUNNEL_PROGRESS = "funnel_progress"
@@ -48,8 +49,4 @@ def refresh(engine: Engine) -> None:
 
 def current(engine: Engine) -> bool:
     """Whether the table exists with the columns this version builds."""
-    rows = engine.query(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = "
-        f"'{FUNNEL_PROGRESS}' AND table_schema = current_schema() ORDER BY ordinal_position"
-    )
-    return [r[0] for r in rows] == list(FUNNEL_PROGRESS_COLUMNS)
+    return derived_columns.have_columns(engine, {FUNNEL_PROGRESS: FUNNEL_PROGRESS_COLUMNS})

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from salesscope.warehouse import derived_columns
 from salesscope.warehouse.engines import Engine
 
 ALL_TIME_TABLES = {part: f"metrics_all_{part}"
@@ -67,11 +68,4 @@ def refresh(engine: Engine, progress: ir.Table, stays: ir.Table) -> None:
 
 def current(engine: Engine) -> bool:
     """Whether the tables exist with the columns this version builds."""
-    for name, columns in ALL_TIME_COLUMNS.items():
-        rows = engine.query(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = "
-            f"'{name}' AND table_schema = current_schema() ORDER BY ordinal_position"
-        )
-        if [r[0] for r in rows] != list(columns):
-            return False
-    return True
+    return derived_columns.have_columns(engine, ALL_TIME_COLUMNS)
