@@ -191,12 +191,3 @@ def _running_totals(counted: pa.Table, k: int) -> WeekSeries:
     return WeekSeries([None if owner == _NO_OWNER else owner for owner in ids.tolist()],
                       np.cumsum(count_cells, axis=1)[:, 1:],
                       np.round(np.cumsum(money_cells, axis=1)[:, 1:], 2))
-
-
-def open_by_week(
-    wh: Warehouse, scope: Scope, ends: list[WeekEnd]
-) -> dict[Any, list[tuple[int, float]]]:
-    """Per owner, (open deals, open amount) at each of ``ends`` (consecutive weeks)."""
-    series = open_series(wh, scope, ends)
-    return {owner: list(zip(series.deals[i].tolist(), series.amount[i].tolist(), strict=True))
-            for i, owner in enumerate(series.owners)}
