@@ -9,15 +9,20 @@ are one definition, so their numbers cannot drift apart.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Callable, Hashable
+from zoneinfo import ZoneInfo
 
+import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from salesscope.reports.activity_cache import compiled_arrow, scope_key
+from salesscope.reports.activity_cache import compiled_arrow, per_catalog, scope_key
 from salesscope.reports.filters import Filters, Scope, deal_filter
+from salesscope.reports.period import month_of
 from salesscope.reports.summary_counts import in_period, undated
-from salesscope.warehouse.derived_metrics import ALL_TIME_TABLES
+from salesscope.warehouse.derived_metrics import ALL_TIME_TABLES, MONTH_TABLES, MONTHS_STORED, Bounds
 from salesscope.warehouse.store import Warehouse
 
 
@@ -79,16 +84,58 @@ ALL_TIME_SCOPE = Scope(Filters(), "UTC", "", None, None, None, None, None, (), (
 """No period and no filter: every deal not deleted (the zone and currency play no part)."""
 
 
-def all_time_parts(progress: ir.Table, stays_table: ir.Table) -> dict[str, ir.Table]:
-    """Each stored all-time table's query, over ``deal_progress`` and ``deal_stage_stays``."""
+def _part_queries(progress: ir.Table, stays_table: ir.Table) -> dict[str, Callable[[Scope], ir.Table]]:
+    """Each part's query for a scope, over ``deal_progress`` and ``deal_stage_stays`` (the load
+    runs before ``closed_deals`` exists: its won and lost rows are ``deal_progress``'s)."""
     closes = progress.filter(progress.outcome.isin(["won", "lost"]))
     return {
-        ALL_TIME_TABLES["cohort"]: cohort(progress, ALL_TIME_SCOPE),
-        ALL_TIME_TABLES["closed"]: closed(closes, ALL_TIME_SCOPE),
-        ALL_TIME_TABLES["first_contact"]: first_contact(progress, ALL_TIME_SCOPE),
-        ALL_TIME_TABLES["stays"]: stays(stays_table, ALL_TIME_SCOPE),
-        ALL_TIME_TABLES["repeat"]: repeat(progress, ALL_TIME_SCOPE),
+        "cohort": lambda scope: cohort(progress, scope),
+        "closed": lambda scope: closed(closes, scope),
+        "first_contact": lambda scope: first_contact(progress, scope),
+        "stays": lambda scope: stays(stays_table, scope),
+        "repeat": lambda scope: repeat(progress, scope),
     }
+
+
+def all_time_parts(progress: ir.Table, stays_table: ir.Table) -> dict[str, ir.Table]:
+    """Each stored all-time table's query, over ``deal_progress`` and ``deal_stage_stays``."""
+    return {ALL_TIME_TABLES[part]: query(ALL_TIME_SCOPE)
+            for part, query in _part_queries(progress, stays_table).items()}
+
+
+def month_parts(progress: ir.Table, stays_table: ir.Table, months: list[Bounds]
+                ) -> dict[str, ir.Table]:
+    """Each stored per-month table's query: the report's own query for every month's scope (no
+    filter but the month), its rows marked with the month's UTC bounds ``start_utc``, ``end_utc``.
+
+    Without months (no deals) the tables are built empty, with their columns, from 1970-01."""
+    months_or_one = months or [month_of(dt.date(1970, 1, 1)).utc_bounds("UTC")]
+    parts = {}
+    for part, query in _part_queries(progress, stays_table).items():
+        rows = [query(dataclasses.replace(ALL_TIME_SCOPE, start_utc=start, end_utc=end))
+                .mutate(start_utc=ibis.literal(start, "timestamp"),
+                        end_utc=ibis.literal(end, "timestamp"))
+                for start, end in months_or_one]
+        union = ibis.union(*rows) if len(rows) > 1 else rows[0]
+        parts[MONTH_TABLES[part]] = union if months else union.limit(0)
+    return parts
+
+
+def stored_months(timezone: str, first: dt.datetime | None, last: dt.datetime | None,
+                  limit: int = MONTHS_STORED) -> list[Bounds]:
+    """UTC bounds of the account's local calendar months from ``first``'s to ``last``'s (naive UTC
+    instants), the newest ``limit`` of them, oldest first."""
+    if first is None or last is None:
+        return []
+    zone = ZoneInfo(timezone)
+    oldest, newest = (moment.replace(tzinfo=dt.UTC).astimezone(zone).date()
+                      for moment in (first, last))
+    months: list[Bounds] = []
+    month = month_of(newest)
+    while len(months) < limit and month.end > oldest:
+        months.append(month.utc_bounds(timezone))
+        month = month_of(month.start - dt.timedelta(days=1))
+    return months[::-1]
 
 
 def unfiltered(scope: Scope) -> bool:
@@ -126,9 +173,37 @@ def fetch(wh: Warehouse, scope: Scope, parts: dict[str, Callable[[], ir.Table]]
 
 
 def run(wh: Warehouse, scope: Scope, part: str, build: Callable[[], ir.Table]) -> pa.Table:
-    """A part's result: the stored all-time rows for an unfiltered scope, else ``build()``'s."""
+    """A part's result: the stored rows for an unfiltered scope of all time or of a stored month,
+    else ``build()``'s."""
     if unfiltered(scope):
         name = ALL_TIME_TABLES[part]
         return compiled_arrow(wh, ("metrics all time", name), lambda: wh.table(name))
+    month = stored_month(wh, scope)
+    if month is not None:
+        name = MONTH_TABLES[part]
+        return compiled_arrow(wh, ("metrics month", name, month),
+                              lambda: _month_rows(wh.table(name), month))
     key: Hashable = (f"metrics {part}", scope_key(scope))
     return compiled_arrow(wh, key, build)
+
+
+def stored_month(wh: Warehouse, scope: Scope) -> Bounds | None:
+    """The scope's month when its rows are stored: no filter but a period whose UTC bounds are
+    exactly a stored month's (a changed account zone moves the bounds, so it never matches)."""
+    if (scope.start_utc is None or scope.end_utc is None or scope.pipeline_ids is not None
+            or scope.owner_ids is not None or scope.sources or scope.tags):
+        return None
+    bounds = (scope.start_utc, scope.end_utc)
+    return bounds if bounds in per_catalog(wh, "metrics stored months", lambda: _months(wh)) else None
+
+
+def _months(wh: Warehouse) -> frozenset[Bounds]:
+    """The months stored: the closings table holds one row for each."""
+    return frozenset((r["start_utc"], r["end_utc"])
+                     for r in wh.rows(MONTH_TABLES["closed"], ["start_utc", "end_utc"]))
+
+
+def _month_rows(table: ir.Table, month: Bounds) -> ir.Table:
+    """A stored month's rows with the columns of the part's own query."""
+    start, end = month
+    return table.filter(table.start_utc == start, table.end_utc == end).drop("start_utc", "end_utc")
