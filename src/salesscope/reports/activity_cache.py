@@ -26,6 +26,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
+import duckdb
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -94,23 +95,37 @@ def compiled_arrow(wh: Warehouse, key: Hashable, build: Callable[[], ir.Table]) 
     connection and its result is typed exactly as Ibis types it; other engines run the expression
     as usual.
     """
-    backend = wh.backend
-    if backend.name != "duckdb":
+    if wh.backend.name != "duckdb":
         return build().to_pyarrow()
+    return run_compiled(wh.backend.con, compiled_sql(wh, key, build))
+
+
+Compiled = tuple[str, Any]
+"""A query's DuckDB SQL and the Ibis schema its result is typed by."""
+
+
+def compiled_sql(wh: Warehouse, key: Hashable, build: Callable[[], ir.Table]) -> Compiled:
+    """The DuckDB SQL of ``build()``'s query and its schema, compiled once per ``key``."""
     compiled = _compiled(wh)
     found = compiled.get(key)
     if found is None:
         expr = build()
-        found = (str(backend.compile(expr)), expr.schema())
+        found = (str(wh.backend.compile(expr)), expr.schema())
         with _COMPILED_LOCK:
             if len(compiled) >= _MAX_COMPILED:
                 for old in list(compiled)[: len(compiled) // 2]:
                     del compiled[old]
             compiled[key] = found
-    sql, schema = found
+    return found
+
+
+def run_compiled(con: duckdb.DuckDBPyConnection, compiled: Compiled) -> pa.Table:
+    """Run compiled SQL on a DuckDB connection (any thread's own), its result typed as Ibis types
+    it."""
+    sql, schema = compiled
     # Imported here: the converter imports pandas (~50 MB), and the derived rebuild of a sync
     # imports this module (through reports.metrics_queries) without running a report.
     from ibis.backends.duckdb.converter import DuckDBPyArrowData
 
-    result: pa.Table = DuckDBPyArrowData.convert_table(backend.con.sql(sql).to_arrow_table(), schema)
+    result: pa.Table = DuckDBPyArrowData.convert_table(con.sql(sql).to_arrow_table(), schema)
     return result

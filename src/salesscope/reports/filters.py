@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 
 from salesscope.reports.errors import FilterError
 from salesscope.reports.period import Period
-from salesscope.warehouse.store import Warehouse
+from salesscope.warehouse.store import Catalog, Warehouse
 
 GROUPINGS = ("manager", "team", "pipeline", "source")
 
@@ -113,23 +113,15 @@ def resolve(wh: Warehouse, filters: Filters, groupings: Sequence[str] = ()) -> S
     """Check every filter value against the warehouse and turn names into ids."""
     if filters.by is not None and filters.by not in groupings:
         raise FilterError("grouping", filters.by, list(groupings) or ["(none for this report)"])
-    catalog = wh.catalog()
-    account = catalog.account
+    names = _names(wh)
+    account = names.catalog.account
     timezone = account.timezone if account else "UTC"
     currency = account.currency if account else ""
     start = end = None
     if filters.period is not None:
         start, end = filters.period.utc_bounds(timezone)
 
-    teams = {int(r["id"]): str(r["name"]) for r in catalog.teams}
-    people = {
-        int(r["id"]): Person(int(r["id"]), str(r["name"]), r["team_id"],
-                             teams.get(r["team_id"]) if r["team_id"] is not None else None,
-                             bool(r["active"]))
-        for r in catalog.users
-    }
-    pipelines = {int(r["id"]): str(r["name"])
-                 for r in sorted(catalog.pipelines, key=lambda r: (r["sort"], r["id"]))}
+    teams, people, pipelines = names.teams, names.people, names.pipelines
 
     pipeline_ids = _match_named("pipeline", filters.pipelines, pipelines) if filters.pipelines else None
     team_ids = _match_named("team", filters.teams, teams) if filters.teams else None
@@ -147,6 +139,37 @@ def resolve(wh: Warehouse, filters: Filters, groupings: Sequence[str] = ()) -> S
         filters, timezone, currency, start, end, pipeline_ids, owner_ids, team_owner_ids,
         tuple(s.strip().lower() for s in filters.sources), tuple(filters.tags), people, pipelines,
     )
+
+
+@dataclass(frozen=True)
+class _Names:
+    """A catalog's teams, people and pipelines as ``resolve`` matches them and scopes carry them
+    (shared by every scope, never changed): built once per catalog, as building the people of a
+    large account (~0.3 ms at 486 users) is a tenth of a month's report."""
+
+    catalog: Catalog
+    teams: dict[int, str]
+    people: dict[int, Person]
+    pipelines: dict[int, str]
+
+
+def _names(wh: Warehouse) -> _Names:
+    """The names of the warehouse's current catalog (a write drops the catalog, and so these)."""
+    catalog = wh.catalog()
+    kept = wh.thread_cache()
+    names: _Names | None = kept.get("filters names")
+    if names is None or names.catalog is not catalog:
+        teams = {int(r["id"]): str(r["name"]) for r in catalog.teams}
+        people = {
+            int(r["id"]): Person(int(r["id"]), str(r["name"]), r["team_id"],
+                                 teams.get(r["team_id"]) if r["team_id"] is not None else None,
+                                 bool(r["active"]))
+            for r in catalog.users
+        }
+        pipelines = {int(r["id"]): str(r["name"])
+                     for r in sorted(catalog.pipelines, key=lambda r: (r["sort"], r["id"]))}
+        names = kept["filters names"] = _Names(catalog, teams, people, pipelines)
+    return names
 
 
 def _match_named(field_name: str, asked: Iterable[str], known: dict[int, str]) -> tuple[int, ...]:
