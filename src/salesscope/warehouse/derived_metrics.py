@@ -3,7 +3,7 @@
 Unfiltered, the metrics report aggregates every deal (cohort, closings, first contact, buyers)
 and every ended stay (3.2M at the large demo) with exact percentiles: ~200 ms against a 6 ms scan
 floor; for a month, five queries with exact percentiles over its 73k deals and 240k stays take
-~16 ms, on the line of three times the floor. A calendar month without other filters is the view a
+12-16 ms, two to three times the floor. A calendar month without other filters is the view a
 head of sales reviews most (month on month, against the month's goals), so its queries
 (``reports.metrics_queries``) are run once per rebuild — over the whole account and over each of
 the newest ``MONTHS_STORED`` local months — and their few rows stored; a report whose scope has
