@@ -16,6 +16,7 @@ from salesscope.reports import registry
 from salesscope.reports.filters import Filters, resolve
 from salesscope.reports.metrics_queries import stored_month, stored_months, unfiltered
 from salesscope.reports.period import Period
+from salesscope.warehouse import derived_metrics
 from salesscope.warehouse.derived_metrics import ALL_TIME_TABLES, MONTH_TABLES
 from salesscope.warehouse.store import Warehouse
 
@@ -102,3 +103,12 @@ def test_stored_months_are_local_calendar_months_newest_first_kept() -> None:
     newest = stored_months("UTC", dt.datetime(2020, 1, 1), dt.datetime(2026, 5, 2), limit=3)
     assert [start.month for start, _ in newest] == [3, 4, 5]
     assert stored_months("UTC", None, None) == []
+
+
+def test_a_rebuild_with_the_same_months_compiles_nothing(make_warehouse: WarehouseFactory) -> None:
+    make_warehouse(account.tables())
+    before = derived_metrics._statements.cache_info()
+    wh = make_warehouse(account.tables())  # same months and columns: the SQL is reused
+    assert derived_metrics._statements.cache_info().hits > before.hits
+    assert registry.run(wh, "metrics", Filters(period=MAY)).rows == registry.run(
+        wh, "metrics", _every_pipeline(wh, MAY)).rows
