@@ -92,10 +92,10 @@ ALL_TIME_SCOPE = Scope(Filters(), "UTC", "", None, None, None, None, None, (), (
 """No period and no filter: every deal not deleted (the zone and currency play no part)."""
 
 
-def _part_queries(progress: ir.Table, stays_table: ir.Table) -> dict[str, Callable[[Scope], ir.Table]]:
-    """Each part's query for a scope, over ``deal_progress`` and ``deal_stage_stays`` (the load
-    runs before ``closed_deals`` exists: its won and lost rows are ``deal_progress``'s)."""
-    closes = progress.filter(progress.outcome.isin(["won", "lost"]))
+def _part_queries(progress: ir.Table, stays_table: ir.Table, closes: ir.Table
+                  ) -> dict[str, Callable[[Scope], ir.Table]]:
+    """Each part's query for a scope, over ``deal_progress``, ``deal_stage_stays`` and
+    ``closed_deals`` (as the report reads them: ``builds``)."""
     return {
         "cohort": lambda scope: cohort(progress, scope),
         "closed": lambda scope: closed(closes, scope),
@@ -105,13 +105,15 @@ def _part_queries(progress: ir.Table, stays_table: ir.Table) -> dict[str, Callab
     }
 
 
-def all_time_parts(progress: ir.Table, stays_table: ir.Table) -> dict[str, ir.Table]:
-    """Each stored all-time table's query, over ``deal_progress`` and ``deal_stage_stays``."""
+def all_time_parts(progress: ir.Table, stays_table: ir.Table, closes: ir.Table
+                   ) -> dict[str, ir.Table]:
+    """Each stored all-time table's query, over ``deal_progress``, ``deal_stage_stays`` and
+    ``closed_deals``."""
     return {ALL_TIME_TABLES[part]: query(ALL_TIME_SCOPE)
-            for part, query in _part_queries(progress, stays_table).items()}
+            for part, query in _part_queries(progress, stays_table, closes).items()}
 
 
-def month_parts(progress: ir.Table, stays_table: ir.Table, months: list[Bounds]
+def month_parts(progress: ir.Table, stays_table: ir.Table, closes: ir.Table, months: list[Bounds]
                 ) -> dict[str, ir.Table]:
     """Each stored per-month table's query: the report's own query for every month's scope (no
     filter but the month), its rows marked with the month's UTC bounds ``start_utc``, ``end_utc``.
@@ -119,7 +121,7 @@ def month_parts(progress: ir.Table, stays_table: ir.Table, months: list[Bounds]
     Without months (no deals) the tables are built empty, with their columns, from 1970-01."""
     months_or_one = months or [month_of(dt.date(1970, 1, 1)).utc_bounds("UTC")]
     parts = {}
-    for part, query in _part_queries(progress, stays_table).items():
+    for part, query in _part_queries(progress, stays_table, closes).items():
         rows = [query(dataclasses.replace(ALL_TIME_SCOPE, start_utc=start, end_utc=end))
                 .mutate(start_utc=ibis.literal(start, "timestamp"),
                         end_utc=ibis.literal(end, "timestamp"))

@@ -80,32 +80,34 @@ MONTH_COLUMNS = {MONTH_TABLES[part]: {**ALL_TIME_COLUMNS[name], **_BOUNDS}
                  for part, name in ALL_TIME_TABLES.items()}
 
 
-def refresh(engine: Engine, progress: ir.Table, stays: ir.Table) -> None:
-    """Rebuild the tables from ``progress`` and ``stays``: unbound tables named like the derived
-    ones with their schemas, so the SQL runs on the engine's connection (the load's transaction)
-    after they are rebuilt, and no other connection waits on their locks."""
+def refresh(engine: Engine, progress: ir.Table, stays: ir.Table, closes: ir.Table) -> None:
+    """Rebuild the tables from ``progress``, ``stays`` and ``closes`` (``closed_deals``: a month's
+    closings read only its own row groups, or BRIN ranges on PostgreSQL): unbound tables named like
+    the derived ones with their schemas, so the SQL runs on the engine's connection (the load's
+    transaction) after they are rebuilt, and no other connection waits on their locks."""
     from salesscope.reports.metrics_queries import stored_months  # reports import the store
 
     dialect = "postgres" if engine.name == "postgres" else "duckdb"
     months = stored_months(_zone(engine), *_moments(engine, progress.get_name()))
-    for name, sql in _statements(dialect, progress.get_name(), progress.schema(), stays.get_name(),
-                                 stays.schema(), tuple(months)):
+    tables = tuple((t.get_name(), t.schema()) for t in (progress, stays, closes))
+    for name, sql in _statements(dialect, tables, tuple(months)):
         engine.execute(f"DROP TABLE IF EXISTS {name}")
         engine.execute(f"CREATE TABLE {name} AS {sql}")
 
 
 @functools.lru_cache(maxsize=8)
-def _statements(dialect: str, progress_name: str, progress_schema: sch.Schema, stays_name: str,
-                stays_schema: sch.Schema, months: tuple[Bounds, ...]) -> tuple[tuple[str, str], ...]:
+def _statements(dialect: str, tables: tuple[tuple[str, sch.Schema], ...],
+                months: tuple[Bounds, ...]) -> tuple[tuple[str, str], ...]:
     """Each table's name and SELECT, kept for the next rebuild with the same months and columns:
     Ibis compiles a month's five queries in ~30 ms (0.5-0.7 s for 15-24 months), more than
     DuckDB needs to run them over a million deals, and a sync rebuilds after every run. (Keyed by
-    the schemas: Ibis tables compare with ``==`` as expressions, so they cannot be cache keys.)"""
+    the tables' names and schemas: Ibis tables compare with ``==`` as expressions, so they cannot
+    be cache keys.)"""
     from salesscope.reports.metrics_queries import all_time_parts, month_parts
 
-    progress = ibis.table(progress_schema, progress_name)
-    stays = ibis.table(stays_schema, stays_name)
-    parts = {**all_time_parts(progress, stays), **month_parts(progress, stays, list(months))}
+    progress, stays, closes = (ibis.table(schema, name) for name, schema in tables)
+    parts = {**all_time_parts(progress, stays, closes),
+             **month_parts(progress, stays, closes, list(months))}
     return tuple((name, ibis.to_sql(expr, dialect=dialect)) for name, expr in parts.items())
 
 
